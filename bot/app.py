@@ -1,0 +1,90 @@
+"""The one factory: main() and the tests build the bot the same way."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.strategy import FSMStrategy
+from aiogram.types import BotCommand, BotCommandScopeDefault
+
+from bot.config import Settings
+from bot.form import Form, default_form, load_form
+from bot.i18n import LOCALES, translator
+from bot.regions import Regions, default_regions
+from bot.registration import RegistrationService
+from handlers import get_routers
+from handlers.middlewares import ParticipantMiddleware
+from storage.db import Database, utcnow
+from storage.fsm import SQLiteStorage
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "events", "my", "profile", "language", "help", "cancel")
+
+
+def load_questionnaire(settings: Settings) -> Form:
+    return load_form(settings.form_path) if settings.form_path else default_form()
+
+
+def create_dispatcher(
+    settings: Settings,
+    db: Database,
+    *,
+    form: Form | None = None,
+    regions: Regions | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Dispatcher:
+    form = form or load_questionnaire(settings)
+    regions = regions or default_regions()
+    storage = SQLiteStorage(db, DefaultKeyBuilder(with_destiny=True))
+
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=SimpleEventIsolation(),
+        fsm_strategy=FSMStrategy.USER_IN_CHAT,
+    )
+    dp["settings"] = settings
+    dp["db"] = db
+    dp["form"] = form
+    dp["regions"] = regions
+    dp["default_locale"] = settings.default_locale
+    dp["registration"] = RegistrationService(db, form, regions, clock=clock)
+
+    participants = ParticipantMiddleware(db, settings.default_locale)
+    dp.message.outer_middleware(participants)
+    dp.callback_query.outer_middleware(participants)
+    dp.include_routers(*get_routers())
+    dp.startup.register(on_startup)
+    return dp
+
+
+async def on_startup(bot: Bot) -> None:
+    """Register the command menu with Telegram in each language."""
+    for locale in LOCALES:
+        t = translator(locale)
+        commands = [BotCommand(command=c, description=t.plain(f"command.{c}")) for c in COMMANDS]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=locale)
+    t = translator(LOCALES[0])
+    await bot.set_my_commands(
+        [BotCommand(command=c, description=t.plain(f"command.{c}")) for c in COMMANDS],
+        scope=BotCommandScopeDefault(),
+    )
+
+
+async def run_bot(settings: Settings) -> None:
+    from bot.telegram import create_bot
+
+    async with Database(settings.database_path) as db:
+        bot = create_bot(settings)
+        dp = create_dispatcher(settings, db)
+        try:
+            me = await bot.get_me()
+            log.info("starting @%s with database %s", me.username, settings.database_path)
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        finally:
+            await bot.session.close()

@@ -1,0 +1,200 @@
+"""Events: the import file format, validation and the import itself (all or nothing)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.form import describe_errors, parse_questions
+from storage.db import Database
+from storage.events import EventRepo
+from storage.models import Event, EventStatus
+
+DISTRICTS = ("cfo", "szfo", "yufo", "skfo", "pfo", "ufo", "sfo", "dfo")
+OFFSET_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+class EventKind(StrEnum):
+    STRATEGIC_SESSION = "strategic_session"
+    ONLINE_SESSION = "online_session"
+    SEMINAR = "seminar"
+    ROUND_TABLE = "round_table"
+    WEBINAR = "webinar"
+    MASTER_CLASS = "master_class"
+    INTERNSHIP = "internship"
+    CONFERENCE = "conference"
+    OTHER = "other"
+
+
+def parse_offset(text: str) -> timedelta:
+    """'1d', '24h', '1h30m', '15m', '30s' -> timedelta."""
+    match = OFFSET_RE.match(text.strip())
+    if not text.strip() or not match or not any(match.groups()):
+        raise ValueError(f"{text!r} is not a duration like 1d, 24h, 1h30m, 15m or 30s")
+    d, h, m, s = (int(g or 0) for g in match.groups())
+    return timedelta(days=d, hours=h, minutes=m, seconds=s)
+
+
+class EventSpec(BaseModel):
+    """One event as written in the events file."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,48}$")]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: EventKind
+    district: str | None = None
+    starts_at: datetime
+    duration_minutes: Annotated[int, Field(gt=0, le=60 * 24 * 31)]
+    location: Annotated[str, Field(max_length=500)] | None = None
+    online_url: str | None = None
+    capacity: Annotated[int, Field(gt=0)] | None = None
+    registration_deadline: datetime | None = None
+    description: Annotated[str, Field(max_length=2000)] = ""
+    questions: list[dict[str, Any]] = Field(default_factory=list)
+    reminders: list[str] | None = None
+    status: EventStatus = EventStatus.SCHEDULED
+
+    @field_validator("district")
+    @classmethod
+    def _district(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        value = value.lower()
+        if value not in DISTRICTS:
+            raise ValueError(f"unknown district {value!r}; one of {', '.join(DISTRICTS)}")
+        return value
+
+    @field_validator("online_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
+            raise ValueError("must be an http(s) link")
+        return value
+
+    @field_validator("questions")
+    @classmethod
+    def _questions(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        questions = parse_questions(value, "questions")
+        for q in questions:
+            if q.type.value == "consent":
+                raise ValueError("consent belongs to the profile form, not to an event")
+        return [q.model_dump(mode="json", exclude_none=True) for q in questions]
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminders(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            for item in value:
+                parse_offset(str(item))
+            value = [str(v) for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EventSpec:
+        if not self.location and not self.online_url:
+            raise ValueError("give location (in person) or online_url (online), or both")
+        if self.registration_deadline is not None and self.registration_deadline_after_end():
+            raise ValueError("registration_deadline is after the event ends")
+        return self
+
+    def registration_deadline_after_end(self) -> bool:
+        assert self.registration_deadline is not None
+        end = self.starts_at + timedelta(minutes=self.duration_minutes)
+        a, b = self.registration_deadline, end
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            return False  # compared again once both are placed in a zone
+        return a > b
+
+    def to_event(self, zone: ZoneInfo) -> Event:
+        def aware(moment: datetime | None) -> datetime | None:
+            if moment is None:
+                return None
+            return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+        starts = aware(self.starts_at)
+        assert starts is not None
+        return Event(
+            id=self.id,
+            title=self.title,
+            kind=self.kind.value,
+            district=self.district,
+            starts_at=starts,
+            duration_minutes=self.duration_minutes,
+            location=self.location or None,
+            online_url=self.online_url,
+            capacity=self.capacity,
+            registration_deadline=aware(self.registration_deadline),
+            description=self.description,
+            questions=self.questions,
+            reminders=self.reminders,
+            status=self.status,
+        )
+
+
+class EventsFileError(ValueError):
+    pass
+
+
+def read_events_file(path: Path, zone: ZoneInfo) -> list[Event]:
+    """Parse and validate a YAML (or JSON) events file; raise EventsFileError naming the field."""
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise EventsFileError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise EventsFileError(f"{path}: not valid YAML/JSON: {exc}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("events"), list):
+        raise EventsFileError(f"{path}: the top level must be 'events:' with a list of events")
+    events: list[Event] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw["events"], start=1):
+        name = f"event #{index}"
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            name = f"event '{item['id']}' (#{index})"
+        if not isinstance(item, dict):
+            raise EventsFileError(f"{name}: must be a mapping of fields")
+        try:
+            spec = EventSpec.model_validate(item)
+        except ValidationError as exc:
+            raise EventsFileError(describe_errors(exc, name).replace(f"{name}.", f"{name}: field ", 1)) from None
+        if spec.id in seen:
+            raise EventsFileError(f"{name}: field id: {spec.id!r} appears twice in the file")
+        seen.add(spec.id)
+        event = spec.to_event(zone)
+        if event.registration_deadline and event.registration_deadline > event.ends_at:
+            raise EventsFileError(
+                f"{name}: field registration_deadline: after the event ends"
+            )
+        events.append(event)
+    return events
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    created: list[str]
+    updated: list[str]
+
+
+async def import_events(db: Database, events: list[Event], now: datetime) -> ImportResult:
+    """Create or update every event in one transaction."""
+    repo = EventRepo(db)
+    created: list[str] = []
+    updated: list[str] = []
+    async with db.transaction() as conn:
+        for event in events:
+            (created if await repo.upsert(conn, event, now) else updated).append(event.id)
+    return ImportResult(created, updated)

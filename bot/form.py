@@ -1,0 +1,303 @@
+"""The questionnaire as data: models, loading, and validation of answers by type."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+import yaml
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.regions import Region, Regions
+
+DEFAULT_MAX_LENGTH = 200
+HARD_MAX_LENGTH = 1000  # any text answer; keeps summaries under Telegram's 4096
+CONSENT_YES = "yes"
+
+
+class LocalizedText(BaseModel):
+    """A text in several languages; a plain string in the file means the same for all."""
+
+    model_config = ConfigDict(frozen=True)
+    texts: dict[str, str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_plain(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"texts": {"ru": value}}
+        if isinstance(value, dict) and "texts" not in value:
+            return {"texts": value}
+        return value
+
+    @field_validator("texts")
+    @classmethod
+    def _not_empty(cls, value: dict[str, str]) -> dict[str, str]:
+        value = {k: v.strip() for k, v in value.items() if isinstance(v, str) and v.strip()}
+        if not value:
+            raise ValueError("a text is needed (a string or {ru: ..., en: ...})")
+        return value
+
+    def get(self, locale: str) -> str:
+        return self.texts.get(locale) or self.texts.get("ru") or next(iter(self.texts.values()))
+
+    def all(self) -> list[str]:
+        return list(self.texts.values())
+
+
+class QuestionType(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    REGION = "region"
+    PHONE = "phone"
+    EMAIL = "email"
+    CONSENT = "consent"
+
+
+class Option(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,24}$")]
+    label: LocalizedText
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
+    type: QuestionType
+    prompt: LocalizedText
+    label: LocalizedText | None = None  # short name in summaries; the prompt if not given
+    required: bool = True
+    max_length: Annotated[int, Field(ge=1, le=HARD_MAX_LENGTH)] | None = None
+    options: list[Option] = Field(default_factory=list)
+    # consent only: the text (or a link to it) and its version, stored with the consent
+    text: LocalizedText | None = None
+    url: str | None = None
+    version: str | None = None
+
+    @model_validator(mode="after")
+    def _by_type(self) -> Question:
+        if self.type is QuestionType.CHOICE:
+            if not self.options:
+                raise ValueError("a choice question needs options")
+            ids = [o.id for o in self.options]
+            if len(set(ids)) != len(ids):
+                raise ValueError("option ids must be unique")
+        elif self.options:
+            raise ValueError("options are only for choice questions")
+        if self.max_length is not None and self.type is not QuestionType.TEXT:
+            raise ValueError("max_length is only for text questions")
+        if self.type is QuestionType.CONSENT:
+            if not self.version:
+                raise ValueError("a consent question needs the version of its text")
+            if self.text is None and self.url is None:
+                raise ValueError("a consent question needs its text or a url")
+            if not self.required:
+                raise ValueError("consent cannot be optional")
+        return self
+
+    def title(self, locale: str) -> str:
+        return (self.label or self.prompt).get(locale)
+
+    @property
+    def limit(self) -> int:
+        return self.max_length or DEFAULT_MAX_LENGTH
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+class Form(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    questions: list[Question]
+
+    @field_validator("questions")
+    @classmethod
+    def _unique(cls, value: list[Question]) -> list[Question]:
+        ids = [q.id for q in value]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"question ids must be unique: {', '.join(dupes)}")
+        return value
+
+    def get(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    @property
+    def ids(self) -> list[str]:
+        return [q.id for q in self.questions]
+
+
+class FormError(ValueError):
+    pass
+
+
+def parse_questions(raw: Any, where: str = "questions") -> list[Question]:
+    """Validate a list of questions (the format shared by the profile form and events)."""
+    try:
+        return Form.model_validate({"questions": raw or []}).questions
+    except ValidationError as exc:
+        raise FormError(describe_errors(exc, where)) from None
+
+
+def describe_errors(exc: ValidationError, where: str) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if p not in ("texts",))
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}.{loc}: {msg}" if loc else f"{where}: {msg}")
+    return "; ".join(parts)
+
+
+def load_form(path: Path | None = None) -> Form:
+    if path is None:
+        text = resources.files("bot").joinpath("data/form.yaml").read_text("utf-8")
+        where = "form.yaml"
+    else:
+        text = path.read_text("utf-8")
+        where = str(path)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise FormError(f"{where}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict) or "questions" not in raw:
+        raise FormError(f"{where}: the top level must be 'questions:' with a list")
+    return Form(questions=parse_questions(raw["questions"], where))
+
+
+@functools.cache
+def default_form() -> Form:
+    return load_form()
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+class Problem(StrEnum):
+    """Why an answer was not accepted; each has a text in locales (answer.problem.*)."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NOT_AN_OPTION = "not_an_option"
+    REGION_NOT_FOUND = "region_not_found"
+    PHONE_INVALID = "phone_invalid"
+    EMAIL_INVALID = "email_invalid"
+    USE_BUTTONS = "use_buttons"
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    problem: Problem
+    limit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Ambiguous:
+    """A typed region matched several subjects: the person picks one."""
+
+    candidates: list[Region]
+
+
+Outcome = Accepted | Rejected | Ambiguous
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().replace("ё", "е").split())
+
+
+def check_text_answer(
+    question: Question, raw: str, regions: Regions, phone_region: str = "RU"
+) -> Outcome:
+    """Check what a person typed as the answer to ``question``."""
+    text = raw.strip()
+    if not text:
+        return Rejected(Problem.EMPTY)
+    match question.type:
+        case QuestionType.TEXT:
+            text = " ".join(text.split()) if "\n" not in text else text
+            if len(text) > question.limit:
+                return Rejected(Problem.TOO_LONG, question.limit)
+            return Accepted(text)
+        case QuestionType.CHOICE:
+            wanted = _norm(text)
+            for option in question.options:
+                if wanted in {_norm(label) for label in option.label.all()} or wanted == option.id:
+                    return Accepted(option.id)
+            return Rejected(Problem.NOT_AN_OPTION)
+        case QuestionType.REGION:
+            found = regions.search(text)
+            if not found:
+                return Rejected(Problem.REGION_NOT_FOUND)
+            if len(found) == 1:
+                return Accepted(found[0].code)
+            return Ambiguous(found)
+        case QuestionType.PHONE:
+            phone = normalize_phone(text, phone_region)
+            return Accepted(phone) if phone else Rejected(Problem.PHONE_INVALID)
+        case QuestionType.EMAIL:
+            if len(text) > 254:
+                return Rejected(Problem.EMAIL_INVALID)
+            try:
+                info = validate_email(text, check_deliverability=False)
+            except EmailNotValidError:
+                return Rejected(Problem.EMAIL_INVALID)
+            return Accepted(info.normalized)
+        case QuestionType.CONSENT:
+            return Rejected(Problem.USE_BUTTONS)
+    raise AssertionError(question.type)  # pragma: no cover
+
+
+def normalize_phone(text: str, default_region: str = "RU") -> str | None:
+    """Any usual Russian or international form -> E.164, or None if it is not a phone number."""
+    candidate = text.strip()
+    digits = "".join(ch for ch in candidate if ch.isdigit())
+    # "8 912 ..." is the Russian trunk prefix; phonenumbers handles it with region RU.
+    if candidate.startswith("00"):
+        candidate = "+" + candidate[2:]
+    elif len(digits) == 11 and digits[0] == "7" and not candidate.startswith("+"):
+        candidate = "+" + digits
+    try:
+        number = phonenumbers.parse(candidate, default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_value(
+    question: Question, value: str | None, locale: str, regions: Regions
+) -> str | None:
+    """An answer as a person reads it (the option's label, the region's name)."""
+    if value is None:
+        return None
+    match question.type:
+        case QuestionType.CHOICE:
+            option = question.option(value)
+            return option.label.get(locale) if option else value
+        case QuestionType.REGION:
+            region = regions.get(value)
+            return region.name(locale) if region else value
+        case QuestionType.PHONE:
+            try:
+                number = phonenumbers.parse(value, None)
+            except phonenumbers.NumberParseException:
+                return value
+            return phonenumbers.format_number(
+                number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+            )
+        case _:
+            return value
+
+
+ChoiceKind = Literal["option", "district", "region", "skip"]

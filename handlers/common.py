@@ -1,0 +1,138 @@
+"""/start (with deep links), /help, /language, /cancel and the main menu."""
+
+from __future__ import annotations
+
+import re
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+
+from bot.form import Form
+from bot.i18n import LOCALES, Translator, translator
+from bot.regions import Regions
+from bot.registration import RegistrationService
+from handlers import keyboards
+from handlers.callbacks import LangCb, Menu, MenuCb
+from handlers.common_ui import show
+from handlers.questionnaire import keep_draft, resume
+from handlers.registration import start_registration
+from storage.db import utcnow
+from storage.models import Participant
+
+router = Router(name="common")
+
+EVENT_LINK = re.compile(r"^ev_([A-Za-z0-9_-]{1,48})$")
+
+
+async def in_dialog(state: FSMContext) -> bool:
+    return await state.get_state() is not None
+
+
+@router.message(CommandStart(deep_link=True))
+async def start_deep_link(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    t: Translator,
+    participant: Participant | None,
+    form: Form,
+    regions: Regions,
+    registration: RegistrationService,
+) -> None:
+    match = EVENT_LINK.match(command.args or "")
+    event = await registration.events.get(match.group(1)) if match else None
+    if event is None:
+        await message.answer(t("start.bad_link"), reply_markup=keyboards.main_menu(t))
+        return
+    await start_registration(message, event, state, t, participant, form, regions, registration)
+
+
+@router.message(CommandStart())
+async def start(message: Message, state: FSMContext, t: Translator) -> None:
+    assert message.from_user is not None
+    resume_button = await in_dialog(state)
+    await message.answer(
+        t("start.welcome", name=message.from_user.first_name),
+        reply_markup=keyboards.main_menu(t, resume=resume_button),
+    )
+
+
+@router.callback_query(MenuCb.filter(F.action == Menu.HOME))
+async def menu_home(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await callback.answer()
+    await show(callback, t("menu.title"), keyboards.main_menu(t, resume=await in_dialog(state)))
+
+
+@router.callback_query(MenuCb.filter(F.action == Menu.RESUME))
+async def menu_resume(
+    callback: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    form: Form,
+    regions: Regions,
+    registration: RegistrationService,
+) -> None:
+    if not await in_dialog(state):
+        await callback.answer(t.plain("stale.nothing_to_resume"), show_alert=True)
+        return
+    await callback.answer()
+    await resume(bot, callback.from_user.id, state, t, form, regions, registration)
+
+
+@router.message(Command("help"))
+async def cmd_help(message: Message, t: Translator) -> None:
+    await message.answer(t("help.text"), reply_markup=keyboards.back_to_menu(t))
+
+
+@router.callback_query(MenuCb.filter(F.action == Menu.HELP))
+async def menu_help(callback: CallbackQuery, t: Translator) -> None:
+    await callback.answer()
+    await show(callback, t("help.text"), keyboards.back_to_menu(t))
+
+
+@router.message(Command("cancel"))
+async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None:
+    if not await in_dialog(state):
+        await message.answer(
+            t("cancel.nothing"), reply_markup=keyboards.main_menu(t)
+        )
+        return
+    kept = await keep_draft(state)
+    # The phone question may have left a reply keyboard: take it away.
+    await message.answer(t("cancel.left"), reply_markup=ReplyKeyboardRemove())
+    await message.answer(
+        t("cancel.kept") if kept else t("menu.title"), reply_markup=keyboards.main_menu(t)
+    )
+
+
+@router.message(Command("language"))
+async def cmd_language(message: Message, t: Translator) -> None:
+    await message.answer(t("language.choose"), reply_markup=keyboards.languages())
+
+
+@router.callback_query(LangCb.filter())
+async def set_language(
+    callback: CallbackQuery,
+    callback_data: LangCb,
+    state: FSMContext,
+    registration: RegistrationService,
+    t: Translator,
+) -> None:
+    if callback_data.code not in LOCALES:
+        await callback.answer(t.plain("stale.button"), show_alert=True)
+        return
+    async with registration.db.transaction() as conn:
+        await registration.participants.set_language(
+            conn, callback.from_user.id, callback_data.code, utcnow()
+        )
+    new_t = translator(callback_data.code)
+    await callback.answer(new_t.plain("language.set"))
+    await show(
+        callback, new_t("language.set"), keyboards.main_menu(new_t, resume=await in_dialog(state))
+    )
+
+
+__all__ = ["Participant", "router"]

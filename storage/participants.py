@@ -1,0 +1,155 @@
+"""Participants and their stored answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database, from_db, to_db
+from storage.models import Participant
+
+PROFILE = ""  # event_id of profile answers
+
+
+def _participant(row: aiosqlite.Row) -> Participant:
+    return Participant(
+        telegram_id=row["telegram_id"],
+        first_name=row["first_name"],
+        username=row["username"],
+        language=row["language"],
+        language_chosen=bool(row["language_chosen"]),
+        region=row["region"],
+        district=row["district"],
+        timezone=row["timezone"],
+        consent_at=from_db(row["consent_at"]),
+        consent_version=row["consent_version"],
+        unreachable_since=from_db(row["unreachable_since"]),
+        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
+    )
+
+
+class ParticipantRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, telegram_id: int) -> Participant | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM participants WHERE telegram_id = ?", (telegram_id,)
+        )
+        return _participant(row) if row else None
+
+    async def upsert_seen(
+        self,
+        conn: aiosqlite.Connection,
+        telegram_id: int,
+        first_name: str,
+        username: str | None,
+        language: str,
+        now: datetime,
+    ) -> None:
+        """Create the participant, or refresh the name and clear 'unreachable'."""
+        await conn.execute(
+            """
+            INSERT INTO participants (telegram_id, first_name, username, language,
+                                      created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (telegram_id) DO UPDATE SET
+                first_name = excluded.first_name,
+                username = excluded.username,
+                unreachable_since = NULL,
+                updated_at = excluded.updated_at
+            """,
+            (telegram_id, first_name, username, language, to_db(now), to_db(now)),
+        )
+
+    async def set_language(
+        self, conn: aiosqlite.Connection, telegram_id: int, language: str, now: datetime
+    ) -> None:
+        await conn.execute(
+            "UPDATE participants SET language = ?, language_chosen = 1, updated_at = ? "
+            "WHERE telegram_id = ?",
+            (language, to_db(now), telegram_id),
+        )
+
+    async def set_region(
+        self,
+        conn: aiosqlite.Connection,
+        telegram_id: int,
+        region: str | None,
+        district: str | None,
+        timezone: str | None,
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            "UPDATE participants SET region = ?, district = ?, timezone = ?, updated_at = ? "
+            "WHERE telegram_id = ?",
+            (region, district, timezone, to_db(now), telegram_id),
+        )
+
+    async def set_consent(
+        self,
+        conn: aiosqlite.Connection,
+        telegram_id: int,
+        version: str | None,
+        at: datetime | None,
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            "UPDATE participants SET consent_version = ?, consent_at = ?, updated_at = ? "
+            "WHERE telegram_id = ?",
+            (version, to_db(at), to_db(now), telegram_id),
+        )
+
+    async def mark_unreachable(
+        self, conn: aiosqlite.Connection, telegram_id: int, now: datetime
+    ) -> None:
+        await conn.execute(
+            "UPDATE participants SET unreachable_since = COALESCE(unreachable_since, ?) "
+            "WHERE telegram_id = ?",
+            (to_db(now), telegram_id),
+        )
+
+    async def delete(self, conn: aiosqlite.Connection, telegram_id: int) -> None:
+        """Erase the person (answers and registrations go by ON DELETE CASCADE)."""
+        await conn.execute("DELETE FROM participants WHERE telegram_id = ?", (telegram_id,))
+
+    # answers ---------------------------------------------------------------------------------
+
+    async def answers(self, telegram_id: int, event_id: str = PROFILE) -> dict[str, str]:
+        rows = await self.db.fetchall(
+            "SELECT question_id, value FROM answers WHERE participant_id = ? AND event_id = ?",
+            (telegram_id, event_id),
+        )
+        return {row["question_id"]: row["value"] for row in rows}
+
+    async def save_answers(
+        self,
+        conn: aiosqlite.Connection,
+        telegram_id: int,
+        answers: dict[str, str | None],
+        now: datetime,
+        event_id: str = PROFILE,
+    ) -> None:
+        """Store answers; a ``None`` value (a skipped question) removes the stored one."""
+        for question_id, value in answers.items():
+            if value is None:
+                await conn.execute(
+                    "DELETE FROM answers WHERE participant_id = ? AND event_id = ? "
+                    "AND question_id = ?",
+                    (telegram_id, event_id, question_id),
+                )
+            else:
+                await conn.execute(
+                    """
+                    INSERT INTO answers (participant_id, event_id, question_id, value, updated_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (participant_id, event_id, question_id)
+                    DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                    """,
+                    (telegram_id, event_id, question_id, value, to_db(now)),
+                )
+
+    async def count(self) -> int:
+        row = await self.db.fetchone("SELECT count(*) FROM participants")
+        return int(row[0]) if row else 0
