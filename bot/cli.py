@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
 from bot.config import Settings, load_settings_or_exit
+from storage.db import SchemaTooNewError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,18 +45,24 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if command == "run":
-        from bot.app import run_bot
+    try:
+        if command == "run":
+            from bot.app import run_bot
 
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(run_bot(settings))
+            return 0
         try:
-            asyncio.run(run_bot(settings))
-        except KeyboardInterrupt:
-            pass
-        return 0
-    if command == "events":
-        return asyncio.run(events_command(settings, args))
-    if command == "export":
-        return asyncio.run(export_command(settings, args))
+            if command == "events":
+                return asyncio.run(events_command(settings, args))
+            if command == "export":
+                return asyncio.run(export_command(settings, args))
+        except sqlite3.Error as exc:
+            print(f"Error: database {settings.database_path}: {exc}", file=sys.stderr)
+            return 1
+    except SchemaTooNewError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
     return 2  # pragma: no cover
 
 
@@ -99,21 +108,33 @@ async def events_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def export_command(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import load_questionnaire
     from bot.export import ExportError, registration_table, to_csv, to_xlsx
+    from bot.form import default_form, load_form
     from bot.regions import default_regions
     from storage.db import Database
 
+    # not bot.app.load_questionnaire: importing aiogram would add seconds to every export
+    form = load_form(settings.form_path) if settings.form_path else default_form()
     fmt = args.format
     if fmt is None:
         fmt = "xlsx" if args.output and args.output.suffix.lower() == ".xlsx" else "csv"
     if fmt == "xlsx" and args.output is None:
         print("Error: XLSX needs --output FILE", file=sys.stderr)
         return 2
+    if not settings.database_path.is_file():
+        # do not leave an empty database behind when run from the wrong directory
+        print(
+            f"Error: no database at {settings.database_path} (set DATABASE_PATH)", file=sys.stderr
+        )
+        return 1
     async with Database(settings.database_path) as db:
         try:
             table = await registration_table(
-                db, args.event, load_questionnaire(settings), default_regions(), settings.zone,
+                db,
+                args.event,
+                form,
+                default_regions(),
+                settings.zone,
                 settings.default_locale,
             )
         except ExportError as exc:
@@ -124,7 +145,11 @@ async def export_command(settings: Settings, args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_bytes(data)
+        try:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_bytes(data)
+        except OSError as exc:
+            print(f"Error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return 1
         print(f"{len(table.rows)} row(s) written to {args.output}", file=sys.stderr)
     return 0

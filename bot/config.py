@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     events_page_size: int = Field(default=5, ge=1, le=10)
 
+    @field_validator("bot_token", "form_path", "telegram_api_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # "BOT_TOKEN=" in .env or docker-compose means "not set", not "a malformed value".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("bot_token")
     @classmethod
     def _token_format(cls, value: SecretStr | None) -> SecretStr | None:
@@ -48,7 +56,10 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         if isinstance(value, str):
-            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            text = value.strip()
+            if text.startswith("[") and text.endswith("]"):
+                text = text[1:-1]  # the JSON list form, [1, 2]
+            parts = [p for p in re.split(r"[,;\s]+", text) if p]
             for part in parts:
                 if not part.isdigit():
                     raise ValueError(f"{part!r} is not a Telegram user id (digits only)")
@@ -78,11 +89,28 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("database_path")
+    @classmethod
+    def _database_file(cls, value: Path) -> Path:
+        if str(value) in ("", "."):
+            raise ValueError("is empty; give a file path like data/bot.sqlite3")
+        if value.is_dir():
+            raise ValueError(f"{value} is a directory; give a file path like data/bot.sqlite3")
+        return value
+
     @field_validator("form_path")
     @classmethod
     def _form_exists(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
+        if value is None:
+            return None
+        if not value.is_file():
             raise ValueError(f"file {value} does not exist")
+        from bot.form import FormError, load_form  # the questionnaire must be usable too
+
+        try:
+            load_form(value)
+        except (FormError, OSError, UnicodeDecodeError) as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.form import describe_errors, parse_questions
+from bot.form import Form, QuestionType, error_message, question_problems
 from storage.db import Database
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
@@ -33,6 +33,32 @@ class EventKind(StrEnum):
     INTERNSHIP = "internship"
     CONFERENCE = "conference"
     OTHER = "other"
+
+
+MOMENT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}")
+MOMENT_HINT = "like 2026-12-03T14:00:00 (TIMEZONE time) or 2026-12-03T14:00:00+05:00"
+
+
+class FieldProblem(ValueError):
+    """A check of the whole event that is about one field (named in the error message)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _moment(value: Any) -> Any:
+    """A date and time: a YAML timestamp or an ISO 8601 string; a bare date is refused."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        raise ValueError(f"{value.isoformat()} has no time of day; write it {MOMENT_HINT}")
+    if isinstance(value, str) and MOMENT_RE.match(value.strip()):
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date and time; write it {MOMENT_HINT}")
 
 
 def parse_offset(text: str) -> timedelta:
@@ -74,6 +100,11 @@ class EventSpec(BaseModel):
             raise ValueError(f"unknown district {value!r}; one of {', '.join(DISTRICTS)}")
         return value
 
+    @field_validator("starts_at", "registration_deadline", mode="before")
+    @classmethod
+    def _moments(cls, value: Any) -> Any:
+        return _moment(value)
+
     @field_validator("online_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
@@ -86,10 +117,15 @@ class EventSpec(BaseModel):
     @field_validator("questions")
     @classmethod
     def _questions(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        questions = parse_questions(value, "questions")
+        try:
+            questions = Form.model_validate({"questions": value or []}).questions
+        except ValidationError as exc:
+            raise ValueError("; ".join(question_problems(exc))) from None
         for q in questions:
-            if q.type.value == "consent":
-                raise ValueError("consent belongs to the profile form, not to an event")
+            if q.type is QuestionType.CONSENT:
+                raise ValueError(
+                    f"question {q.id!r}: consent belongs to the profile form, not to an event"
+                )
         return [q.model_dump(mode="json", exclude_none=True) for q in questions]
 
     @field_validator("reminders")
@@ -104,9 +140,11 @@ class EventSpec(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> EventSpec:
         if not self.location and not self.online_url:
-            raise ValueError("give location (in person) or online_url (online), or both")
+            raise FieldProblem(
+                "location", "give location (in person) or online_url (online), or both"
+            )
         if self.registration_deadline is not None and self.registration_deadline_after_end():
-            raise ValueError("registration_deadline is after the event ends")
+            raise FieldProblem("registration_deadline", "is after the event ends")
         return self
 
     def registration_deadline_after_end(self) -> bool:
@@ -170,17 +208,33 @@ def read_events_file(path: Path, zone: ZoneInfo) -> list[Event]:
         try:
             spec = EventSpec.model_validate(item)
         except ValidationError as exc:
-            raise EventsFileError(describe_errors(exc, name).replace(f"{name}.", f"{name}: field ", 1)) from None
+            raise EventsFileError(describe_event_errors(exc, name)) from None
         if spec.id in seen:
             raise EventsFileError(f"{name}: field id: {spec.id!r} appears twice in the file")
         seen.add(spec.id)
         event = spec.to_event(zone)
         if event.registration_deadline and event.registration_deadline > event.ends_at:
-            raise EventsFileError(
-                f"{name}: field registration_deadline: after the event ends"
-            )
+            raise EventsFileError(f"{name}: field registration_deadline: is after the event ends")
         events.append(event)
     return events
+
+
+def describe_event_errors(exc: ValidationError, name: str) -> str:
+    """One line per problem, each naming the event and the field:
+    ``event 'x' (#3): field starts_at: ...``."""
+    lines = []
+    for err in exc.errors():
+        cause = err.get("ctx", {}).get("error")
+        if isinstance(cause, FieldProblem):
+            field = cause.field
+            message = str(cause)
+        else:
+            field = ".".join(str(part) for part in err["loc"])
+            message = error_message(err)
+            if err["type"] == "missing":
+                message = "is missing"
+        lines.append(f"{name}: field {field}: {message}" if field else f"{name}: {message}")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -56,8 +57,14 @@ async def registration_table(
     waitlist = [r for r in regs if r.status is RegStatus.WAITLISTED]
     waitlist.sort(key=lambda r: (r.queued_at, r.id))
     position = {r.participant_id: n for n, r in enumerate(waitlist, start=1)}
-    regs.sort(key=lambda r: (STATUS_ORDER[r.status], position.get(r.participant_id, 0),
-                             r.registered_at, r.id))
+    regs.sort(
+        key=lambda r: (
+            STATUS_ORDER[r.status],
+            position.get(r.participant_id, 0),
+            r.registered_at,
+            r.id,
+        )
+    )
     rows: list[list[str | int | None]] = []
     for reg in regs:
         person = await people.get(reg.participant_id)
@@ -87,9 +94,12 @@ def _safe(value: str | int | None) -> str | int | None:
     """Keep a spreadsheet from running what a person typed as a formula."""
     if isinstance(value, str) and value[:1] in ("=", "@", "\t", "\r"):
         return "'" + value
-    if isinstance(value, str) and value[:1] in ("+", "-"):
-        if not value[1:].replace(" ", "").isdigit():
-            return "'" + value
+    if (
+        isinstance(value, str)
+        and value[:1] in ("+", "-")
+        and not value[1:].replace(" ", "").isdigit()
+    ):
+        return "'" + value
     return value
 
 
@@ -111,7 +121,8 @@ def to_xlsx(table: Table, title: str = "registrations") -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        ws.append([None if v is None else v for v in row])
+        # openpyxl refuses control characters (a pasted form feed would stop the export)
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, never a formula

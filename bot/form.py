@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -13,12 +14,14 @@ import phonenumbers
 import yaml
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from bot.regions import Region, Regions
 
 DEFAULT_MAX_LENGTH = 200
 HARD_MAX_LENGTH = 1000  # any text answer; keeps summaries under Telegram's 4096
 CONSENT_YES = "yes"
+PHONE_CHARS_RE = re.compile(r"^\+?[\d\s().\-/]+$")
 
 
 class LocalizedText(BaseModel):
@@ -146,12 +149,48 @@ def parse_questions(raw: Any, where: str = "questions") -> list[Question]:
 
 
 def describe_errors(exc: ValidationError, where: str) -> str:
-    parts = []
+    """One readable line per problem: 'form.yaml: question #2: field max_length: ...'."""
+    return "; ".join(f"{where}: {problem}" for problem in question_problems(exc))
+
+
+def question_problems(exc: ValidationError) -> list[str]:
+    """The problems of a questions list, each as 'question #2: field max_length: ...'."""
+    problems = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if p not in ("texts",))
-        msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}.{loc}: {msg}" if loc else f"{where}: {msg}")
-    return "; ".join(parts)
+        loc = _describe_loc(err["loc"])
+        msg = error_message(err)
+        problems.append(f"{loc}: {msg}" if loc else msg)
+    return problems
+
+
+def error_message(err: ErrorDetails) -> str:
+    """A pydantic error's message, without 'Value error, ' and with the value for a pattern."""
+    if err["type"] == "string_pattern_mismatch":
+        return f"{err['input']!r} does not match the pattern {err['ctx']['pattern']}"
+    if err["type"] == "extra_forbidden":
+        return "is not a known field (a typo?)"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _describe_loc(loc: tuple[int | str, ...]) -> str:
+    """('questions', 1, 'options', 0, 'id') -> 'question #2: option #1: field id'."""
+    words: list[str] = []
+    fields: list[str] = []
+    items = list(loc)
+    index = 0
+    while index < len(items):
+        part = items[index]
+        following = items[index + 1] if index + 1 < len(items) else None
+        if part in ("questions", "options") and isinstance(following, int):
+            words.append(f"{'question' if part == 'questions' else 'option'} #{following + 1}")
+            index += 2
+            continue
+        if part not in ("questions", "texts"):
+            fields.append(str(part))
+        index += 1
+    if fields:
+        words.append("field " + ".".join(fields))
+    return ": ".join(words)
 
 
 def load_form(path: Path | None = None) -> Form:
@@ -260,6 +299,10 @@ def check_text_answer(
 def normalize_phone(text: str, default_region: str = "RU") -> str | None:
     """Any usual Russian or international form -> E.164, or None if it is not a phone number."""
     candidate = text.strip()
+    if not PHONE_CHARS_RE.match(candidate):
+        # phonenumbers reads letters as keypad digits ("8 912 ABC..." -> 8 912 222...);
+        # a person who typed letters did not type their phone number.
+        return None
     digits = "".join(ch for ch in candidate if ch.isdigit())
     # "8 912 ..." is the Russian trunk prefix; phonenumbers handles it with region RU.
     if candidate.startswith("00"):
@@ -293,9 +336,7 @@ def display_value(
                 number = phonenumbers.parse(value, None)
             except phonenumbers.NumberParseException:
                 return value
-            return phonenumbers.format_number(
-                number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
-            )
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
         case _:
             return value
 

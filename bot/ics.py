@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Alarm, Calendar, Event as VEvent
+from icalendar import Alarm, Calendar
+from icalendar import Event as VEvent
 
 from storage.models import Event
 
@@ -37,4 +38,3 @@ def event_ics(event: Event, *, stamp: datetime, description: str = "") -> bytes:
     item.add_component(alarm)
     cal.add_component(item)
     return bytes(cal.to_ical())
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
@@ -18,10 +18,11 @@ from handlers.callbacks import LangCb, Menu, MenuCb
 from handlers.common_ui import show
 from handlers.questionnaire import keep_draft, resume
 from handlers.registration import start_registration
+from handlers.routing import Routes
 from storage.db import utcnow
 from storage.models import Participant
 
-router = Router(name="common")
+routes = Routes("common")
 
 EVENT_LINK = re.compile(r"^ev_([A-Za-z0-9_-]{1,48})$")
 
@@ -30,7 +31,7 @@ async def in_dialog(state: FSMContext) -> bool:
     return await state.get_state() is not None
 
 
-@router.message(CommandStart(deep_link=True))
+@routes.message(CommandStart(deep_link=True))
 async def start_deep_link(
     message: Message,
     command: CommandObject,
@@ -49,7 +50,7 @@ async def start_deep_link(
     await start_registration(message, event, state, t, participant, form, regions, registration)
 
 
-@router.message(CommandStart())
+@routes.message(CommandStart())
 async def start(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.from_user is not None
     resume_button = await in_dialog(state)
@@ -59,13 +60,13 @@ async def start(message: Message, state: FSMContext, t: Translator) -> None:
     )
 
 
-@router.callback_query(MenuCb.filter(F.action == Menu.HOME))
+@routes.callback_query(MenuCb.filter(F.action == Menu.HOME))
 async def menu_home(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
     await show(callback, t("menu.title"), keyboards.main_menu(t, resume=await in_dialog(state)))
 
 
-@router.callback_query(MenuCb.filter(F.action == Menu.RESUME))
+@routes.callback_query(MenuCb.filter(F.action == Menu.RESUME))
 async def menu_resume(
     callback: CallbackQuery,
     bot: Bot,
@@ -82,23 +83,21 @@ async def menu_resume(
     await resume(bot, callback.from_user.id, state, t, form, regions, registration)
 
 
-@router.message(Command("help"))
+@routes.message(Command("help"))
 async def cmd_help(message: Message, t: Translator) -> None:
     await message.answer(t("help.text"), reply_markup=keyboards.back_to_menu(t))
 
 
-@router.callback_query(MenuCb.filter(F.action == Menu.HELP))
+@routes.callback_query(MenuCb.filter(F.action == Menu.HELP))
 async def menu_help(callback: CallbackQuery, t: Translator) -> None:
     await callback.answer()
     await show(callback, t("help.text"), keyboards.back_to_menu(t))
 
 
-@router.message(Command("cancel"))
+@routes.message(Command("cancel"))
 async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None:
     if not await in_dialog(state):
-        await message.answer(
-            t("cancel.nothing"), reply_markup=keyboards.main_menu(t)
-        )
+        await message.answer(t("cancel.nothing"), reply_markup=keyboards.main_menu(t))
         return
     kept = await keep_draft(state)
     # The phone question may have left a reply keyboard: take it away.
@@ -108,12 +107,12 @@ async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None
     )
 
 
-@router.message(Command("language"))
+@routes.message(Command("language"))
 async def cmd_language(message: Message, t: Translator) -> None:
     await message.answer(t("language.choose"), reply_markup=keyboards.languages())
 
 
-@router.callback_query(LangCb.filter())
+@routes.callback_query(LangCb.filter())
 async def set_language(
     callback: CallbackQuery,
     callback_data: LangCb,

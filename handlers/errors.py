@@ -5,19 +5,20 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent
 
 from bot.i18n import pick_locale, translator
+from handlers.routing import Routes
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
 
 log = logging.getLogger(__name__)
-router = Router(name="errors")
+routes = Routes("errors")
 
 
-@router.errors()
+@routes.errors()
 async def on_error(event: ErrorEvent, bot: Bot, db: Database, default_locale: str) -> bool:
     update = event.update
     user = None
@@ -30,9 +31,7 @@ async def on_error(event: ErrorEvent, bot: Bot, db: Database, default_locale: st
         async with db.transaction() as conn:
             await ParticipantRepo(db).mark_unreachable(conn, user.id, utcnow())
         return True
-    log.error(
-        "update %s failed: %r", update.update_id, event.exception, exc_info=event.exception
-    )
+    log.error("update %s failed: %r", update.update_id, event.exception, exc_info=event.exception)
     if user is not None:
         t = translator(pick_locale(user.language_code, default_locale))
         with contextlib.suppress(TelegramAPIError):

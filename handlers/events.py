@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
@@ -16,10 +16,11 @@ from bot.registration import RegistrationService
 from handlers import keyboards, views
 from handlers.callbacks import EvAction, EventCb, Menu, MenuCb, PageCb
 from handlers.common_ui import show
+from handlers.routing import Routes
 from storage.db import utcnow
 from storage.models import Event, Participant, RegStatus
 
-router = Router(name="events")
+routes = Routes("events")
 
 
 def order_for(events: list[Event], participant: Participant | None) -> list[Event]:
@@ -86,7 +87,7 @@ async def send_event_card(
     await show(target, text, markup)
 
 
-@router.message(Command("events"))
+@routes.message(Command("events"))
 async def cmd_events(
     message: Message,
     t: Translator,
@@ -97,7 +98,7 @@ async def cmd_events(
     await send_events_page(message, 0, t, participant, registration, settings)
 
 
-@router.callback_query(MenuCb.filter(F.action == Menu.EVENTS))
+@routes.callback_query(MenuCb.filter(F.action == Menu.EVENTS))
 async def menu_events(
     callback: CallbackQuery,
     t: Translator,
@@ -109,7 +110,7 @@ async def menu_events(
     await send_events_page(callback, 0, t, participant, registration, settings)
 
 
-@router.callback_query(PageCb.filter())
+@routes.callback_query(PageCb.filter())
 async def page(
     callback: CallbackQuery,
     callback_data: PageCb,
@@ -122,7 +123,7 @@ async def page(
     await send_events_page(callback, callback_data.page, t, participant, registration, settings)
 
 
-@router.callback_query(EventCb.filter(F.action == EvAction.OPEN))
+@routes.callback_query(EventCb.filter(F.action == EvAction.OPEN))
 async def open_card(
     callback: CallbackQuery,
     callback_data: EventCb,
@@ -139,7 +140,7 @@ async def open_card(
     await send_event_card(callback, event, t, participant, registration, regions)
 
 
-@router.callback_query(EventCb.filter(F.action == EvAction.ICS))
+@routes.callback_query(EventCb.filter(F.action == EvAction.ICS))
 async def calendar_file(
     callback: CallbackQuery,
     callback_data: EventCb,

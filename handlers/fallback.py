@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
 from handlers import keyboards
+from handlers.routing import Routes
 
-router = Router(name="fallback")
+routes = Routes("fallback")
 
 
-@router.callback_query()
+@routes.callback_query()
 async def old_button(callback: CallbackQuery, t: Translator) -> None:
     """Buttons from an older version, after a restart, or forged: explain, never fail."""
     await callback.answer(t.plain("stale.button"), show_alert=True)
 
 
-@router.message()
+@routes.message()
 async def anything_else(message: Message, t: Translator) -> None:
     if message.text and message.text.startswith("/"):
         await message.answer(t("problem.unknown_command_menu"), reply_markup=keyboards.main_menu(t))

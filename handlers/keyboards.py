@@ -55,9 +55,7 @@ def back_to_menu(t: Translator) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def events_page(
-    events: list[Event], page: int, pages: int, t: Translator
-) -> InlineKeyboardMarkup:
+def events_page(events: list[Event], page: int, pages: int, t: Translator) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for event in events:
         label = f"{short_date(event.starts_at, t)} · {event.title}"
@@ -223,7 +221,8 @@ def summary(event_id: str, t: Translator) -> InlineKeyboardMarkup:
         callback_data=SummaryCb(action=SumAction.CONFIRM, event_id=event_id),
     )
     kb.button(
-        text=t.plain("summary.edit"), callback_data=SummaryCb(action=SumAction.EDIT, event_id=event_id)
+        text=t.plain("summary.edit"),
+        callback_data=SummaryCb(action=SumAction.EDIT, event_id=event_id),
     )
     kb.button(
         text=t.plain("summary.cancel"),
@@ -244,7 +243,8 @@ def summary_pick(
             callback_data=SummaryCb(action=SumAction.PICK, event_id=event_id, q=qkey),
         )
     kb.button(
-        text=t.plain("summary.back"), callback_data=SummaryCb(action=SumAction.BACK, event_id=event_id)
+        text=t.plain("summary.back"),
+        callback_data=SummaryCb(action=SumAction.BACK, event_id=event_id),
     )
     kb.adjust(1)
     return kb.as_markup()
@@ -254,9 +254,7 @@ def profile(t: Translator, *, has_profile: bool) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     if has_profile:
         kb.button(text=t.plain("profile.edit"), callback_data=ProfileCb(action=ProfAction.EDIT))
-        kb.button(
-            text=t.plain("profile.delete"), callback_data=ProfileCb(action=ProfAction.DELETE)
-        )
+        kb.button(text=t.plain("profile.delete"), callback_data=ProfileCb(action=ProfAction.DELETE))
     kb.button(text=t.plain("menu.back"), callback_data=MenuCb(action=Menu.HOME))
     kb.adjust(1)
     return kb.as_markup()
@@ -265,9 +263,7 @@ def profile(t: Translator, *, has_profile: bool) -> InlineKeyboardMarkup:
 def profile_pick(choices: list[tuple[str, str]], t: Translator) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for question_id, label in choices:
-        kb.button(
-            text=_cut(label), callback_data=ProfileCb(action=ProfAction.PICK, q=question_id)
-        )
+        kb.button(text=_cut(label), callback_data=ProfileCb(action=ProfAction.PICK, q=question_id))
     kb.button(text=t.plain("summary.back"), callback_data=ProfileCb(action=ProfAction.SHOW))
     kb.adjust(1)
     return kb.as_markup()
@@ -275,9 +271,7 @@ def profile_pick(choices: list[tuple[str, str]], t: Translator) -> InlineKeyboar
 
 def confirm_delete(t: Translator) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("delete.yes"), callback_data=ProfileCb(action=ProfAction.DELETE_YES)
-    )
+    kb.button(text=t.plain("delete.yes"), callback_data=ProfileCb(action=ProfAction.DELETE_YES))
     kb.button(text=t.plain("delete.no"), callback_data=ProfileCb(action=ProfAction.SHOW))
     kb.adjust(1)
     return kb.as_markup()

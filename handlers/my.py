@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
@@ -14,10 +14,11 @@ from handlers.callbacks import EvAction, EventCb, Menu, MenuCb
 from handlers.common_ui import show
 from handlers.events import send_event_card
 from handlers.notify import notify_promotions
+from handlers.routing import Routes
 from storage.db import utcnow
 from storage.models import Participant, RegStatus
 
-router = Router(name="my")
+routes = Routes("my")
 
 
 async def send_my(
@@ -27,24 +28,24 @@ async def send_my(
     now = utcnow()
     items = await registration.registrations.of_participant(user_id)
     shown = [(r, e) for r, e in items if r.status is not RegStatus.CANCELLED or e.ends_at > now]
-    active = [
-        (r, e) for r, e in shown if r.status is not RegStatus.CANCELLED and e.starts_at > now
-    ]
+    active = [(r, e) for r, e in shown if r.status is not RegStatus.CANCELLED and e.starts_at > now]
     await show(target, views.my_registrations(shown, t, now), keyboards.my_registrations(active, t))
 
 
-@router.message(Command("my"))
+@routes.message(Command("my"))
 async def cmd_my(message: Message, t: Translator, registration: RegistrationService) -> None:
     await send_my(message, t, registration)
 
 
-@router.callback_query(MenuCb.filter(F.action == Menu.MY))
-async def menu_my(callback: CallbackQuery, t: Translator, registration: RegistrationService) -> None:
+@routes.callback_query(MenuCb.filter(F.action == Menu.MY))
+async def menu_my(
+    callback: CallbackQuery, t: Translator, registration: RegistrationService
+) -> None:
     await callback.answer()
     await send_my(callback, t, registration)
 
 
-@router.callback_query(EventCb.filter(F.action == EvAction.CANCEL))
+@routes.callback_query(EventCb.filter(F.action == EvAction.CANCEL))
 async def ask_cancel(
     callback: CallbackQuery,
     callback_data: EventCb,
@@ -67,7 +68,7 @@ async def ask_cancel(
     await show(callback, t("cancel.confirm", title=event.title), keyboards.confirm_cancel(event, t))
 
 
-@router.callback_query(EventCb.filter(F.action == EvAction.CANCEL_YES))
+@routes.callback_query(EventCb.filter(F.action == EvAction.CANCEL_YES))
 async def do_cancel(
     callback: CallbackQuery,
     callback_data: EventCb,
@@ -91,7 +92,8 @@ async def do_cancel(
     await send_event_card(callback, event, t, participant, registration, regions)
     assert callback.bot is not None
     await callback.bot.send_message(
-        callback.from_user.id, t("cancel.done", title=event.title),
+        callback.from_user.id,
+        t("cancel.done", title=event.title),
         reply_markup=keyboards.main_menu(t),
     )
     await notify_promotions(callback.bot, outcome.promoted, registration)

@@ -28,7 +28,11 @@ async def notify_promotions(
             continue
         t = translator(participant.language)
         text = views.registered(
-            event, t, status=RegStatus.REGISTERED, position=None, already=False,
+            event,
+            t,
+            status=RegStatus.REGISTERED,
+            position=None,
+            already=False,
             own_zone=participant.timezone,
         )
         try:

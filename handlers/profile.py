@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
@@ -17,8 +17,9 @@ from handlers.callbacks import Menu, MenuCb, ProfAction, ProfileCb
 from handlers.common_ui import show
 from handlers.notify import notify_promotions
 from handlers.questionnaire import FLOW_PROFILE, begin
+from handlers.routing import Routes
 
-router = Router(name="profile")
+routes = Routes("profile")
 
 
 async def profile_view(
@@ -26,9 +27,7 @@ async def profile_view(
 ) -> tuple[str, bool]:
     participant = await registration.participants.get(user_id)
     answers = await registration.participants.answers(user_id)
-    has_profile = participant is not None and (
-        participant.consent_at is not None or bool(answers)
-    )
+    has_profile = participant is not None and (participant.consent_at is not None or bool(answers))
     items: list[tuple[str, str | None]] = []
     if has_profile:
         for q in form.questions:
@@ -46,15 +45,24 @@ async def profile_view(
 
 
 async def send_profile(
-    bot: Bot, user_id: int, t: Translator, form: Form, regions: Regions,
+    bot: Bot,
+    user_id: int,
+    t: Translator,
+    form: Form,
+    regions: Regions,
     registration: RegistrationService,
 ) -> None:
     text, has_profile = await profile_view(user_id, t, form, regions, registration)
-    await bot.send_message(user_id, text, reply_markup=keyboards.profile(t, has_profile=has_profile))
+    await bot.send_message(
+        user_id, text, reply_markup=keyboards.profile(t, has_profile=has_profile)
+    )
 
 
 async def show_profile(
-    target: Message | CallbackQuery, t: Translator, form: Form, regions: Regions,
+    target: Message | CallbackQuery,
+    t: Translator,
+    form: Form,
+    regions: Regions,
     registration: RegistrationService,
 ) -> None:
     user_id = target.from_user.id if target.from_user else 0
@@ -62,24 +70,30 @@ async def show_profile(
     await show(target, text, keyboards.profile(t, has_profile=has_profile))
 
 
-@router.message(Command("profile"))
+@routes.message(Command("profile"))
 async def cmd_profile(
-    message: Message, t: Translator, form: Form, regions: Regions,
+    message: Message,
+    t: Translator,
+    form: Form,
+    regions: Regions,
     registration: RegistrationService,
 ) -> None:
     await show_profile(message, t, form, regions, registration)
 
 
-@router.callback_query(MenuCb.filter(F.action == Menu.PROFILE))
+@routes.callback_query(MenuCb.filter(F.action == Menu.PROFILE))
 async def menu_profile(
-    callback: CallbackQuery, t: Translator, form: Form, regions: Regions,
+    callback: CallbackQuery,
+    t: Translator,
+    form: Form,
+    regions: Regions,
     registration: RegistrationService,
 ) -> None:
     await callback.answer()
     await show_profile(callback, t, form, regions, registration)
 
 
-@router.callback_query(ProfileCb.filter())
+@routes.callback_query(ProfileCb.filter())
 async def on_profile(
     callback: CallbackQuery,
     callback_data: ProfileCb,
@@ -116,8 +130,17 @@ async def on_profile(
         if isinstance(callback.message, Message):
             await callback.message.edit_reply_markup(reply_markup=None)
         await begin(
-            bot, user_id, state, flow=FLOW_PROFILE, queue=[key(PROFILE_SCOPE, q.id)],
-            answers={}, event_id=None, t=t, form=form, regions=regions, event=None,
+            bot,
+            user_id,
+            state,
+            flow=FLOW_PROFILE,
+            queue=[key(PROFILE_SCOPE, q.id)],
+            answers={},
+            event_id=None,
+            t=t,
+            form=form,
+            regions=regions,
+            event=None,
             registration=registration,
         )
     elif action is ProfAction.DELETE:

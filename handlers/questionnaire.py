@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
@@ -31,12 +31,13 @@ from bot.regions import Regions
 from bot.registration import RegistrationService
 from handlers import keyboards
 from handlers.callbacks import AnswerCb, Pick
+from handlers.routing import Routes
 from handlers.states import Questionnaire
 from handlers.summary import show_summary
 from storage.models import Event, Participant
 
 log = logging.getLogger(__name__)
-router = Router(name="questionnaire")
+routes = Routes("questionnaire")
 
 FLOW_REGISTER = "register"
 FLOW_PROFILE = "profile"
@@ -150,7 +151,9 @@ async def advance(
         await show_summary(bot, chat_id, state, t, form, regions, event, registration)
     else:
         await state.clear()
-        await bot.send_message(chat_id, t("closed.not_found"), reply_markup=keyboards.back_to_menu(t))
+        await bot.send_message(
+            chat_id, t("closed.not_found"), reply_markup=keyboards.back_to_menu(t)
+        )
 
 
 async def finish_profile_edit(
@@ -211,7 +214,7 @@ async def current_question(
 # --- answers typed or sent -----------------------------------------------------------------
 
 
-@router.message(Questionnaire.answering, F.text & ~F.text.startswith("/"))
+@routes.message(Questionnaire.answering, F.text & ~F.text.startswith("/"))
 async def on_text(
     message: Message,
     bot: Bot,
@@ -231,10 +234,10 @@ async def on_text(
     if isinstance(outcome, Accepted):
         if q.type is QuestionType.PHONE:
             shown = display_value(q, outcome.value, t.locale, regions) or outcome.value
-            await message.answer(
-                t("phone.saved", phone=shown), reply_markup=ReplyKeyboardRemove()
-            )
-        await accept(bot, message.chat.id, state, qkey, outcome.value, t, form, regions, registration)
+            await message.answer(t("phone.saved", phone=shown), reply_markup=ReplyKeyboardRemove())
+        await accept(
+            bot, message.chat.id, state, qkey, outcome.value, t, form, regions, registration
+        )
     elif isinstance(outcome, Ambiguous):
         await message.answer(
             t("region.several"),
@@ -246,7 +249,7 @@ async def on_text(
         await ask(bot, message.chat.id, q, qkey, t, regions, await state.get_data())
 
 
-@router.message(Questionnaire.answering, F.contact)
+@routes.message(Questionnaire.answering, F.contact)
 async def on_contact(
     message: Message,
     bot: Bot,
@@ -271,8 +274,9 @@ async def on_contact(
         await message.answer(t("problem.foreign_contact"))
         await ask(bot, message.chat.id, q, qkey, t, regions, await state.get_data())
         return
-    phone = normalize_phone(contact.phone_number if contact.phone_number.startswith("+")
-                            else "+" + contact.phone_number)
+    phone = normalize_phone(
+        contact.phone_number if contact.phone_number.startswith("+") else "+" + contact.phone_number
+    )
     if phone is None:
         await message.answer(t("problem.phone_invalid"))
         await ask(bot, message.chat.id, q, qkey, t, regions, await state.get_data())
@@ -282,7 +286,7 @@ async def on_contact(
     await accept(bot, message.chat.id, state, qkey, phone, t, form, regions, registration)
 
 
-@router.message(Questionnaire.answering)
+@routes.message(Questionnaire.answering)
 async def on_other(
     message: Message,
     bot: Bot,
@@ -308,7 +312,7 @@ async def on_other(
 # --- answers by button ---------------------------------------------------------------------
 
 
-@router.callback_query(AnswerCb.filter())
+@routes.callback_query(AnswerCb.filter())
 async def on_button(
     callback: CallbackQuery,
     callback_data: AnswerCb,
@@ -392,8 +396,9 @@ async def resume(
         reason = registration.closed_reason(event)
         if reason is not None:
             await keep_draft(state)
-            await bot.send_message(chat_id, t(f"closed.{reason.value}"),
-                                   reply_markup=keyboards.main_menu(t))
+            await bot.send_message(
+                chat_id, t(f"closed.{reason.value}"), reply_markup=keyboards.main_menu(t)
+            )
             return
     current = data.get("current")
     if current:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
@@ -20,13 +20,14 @@ from handlers.common_ui import show
 from handlers.events import send_event_card
 from handlers.notify import notify_promotions
 from handlers.questionnaire import FLOW_REGISTER, begin, keep_draft
+from handlers.routing import Routes
 from handlers.states import Questionnaire
-from handlers.summary import show_summary, summary_items
+from handlers.summary import summary_items
 from storage.db import utcnow
 from storage.models import Event, Participant, RegStatus
 
 log = logging.getLogger(__name__)
-router = Router(name="registration")
+routes = Routes("registration")
 
 
 async def start_registration(
@@ -78,7 +79,7 @@ async def start_registration(
     )
 
 
-@router.callback_query(EventCb.filter(F.action == EvAction.REGISTER))
+@routes.callback_query(EventCb.filter(F.action == EvAction.REGISTER))
 async def register_button(
     callback: CallbackQuery,
     callback_data: EventCb,
@@ -129,7 +130,7 @@ async def _stale_summary(
         await callback.answer(t.plain("stale.summary"), show_alert=True)
 
 
-@router.callback_query(SummaryCb.filter())
+@routes.callback_query(SummaryCb.filter())
 async def on_summary(
     callback: CallbackQuery,
     callback_data: SummaryCb,

@@ -127,9 +127,7 @@ def registered(
     return Html("\n".join(lines))
 
 
-def my_registrations(
-    items: list[tuple[Registration, Event]], t: Translator, now: datetime
-) -> Html:
+def my_registrations(items: list[tuple[Registration, Event]], t: Translator, now: datetime) -> Html:
     if not items:
         return t("my.empty")
     upcoming = [(r, e) for r, e in items if e.ends_at > now and r.status != RegStatus.CANCELLED]

@@ -36,6 +36,10 @@ def from_db(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer version of the program."""
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(number, name, sql) of every shipped migration, in order."""
     found = []
@@ -79,7 +83,13 @@ class Database:
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
         self._conn = conn
-        await self.migrate()
+        try:
+            await self.migrate()
+        except BaseException:
+            # A refused or failed migration must not leave the connection (and its worker
+            # thread) behind: the caller never gets an object it could close.
+            await self.close()
+            raise
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -99,26 +109,34 @@ class Database:
         return int(row[0]) if row else 0
 
     async def migrate(self) -> int:
-        """Apply the migrations newer than ``PRAGMA user_version``, each in one transaction."""
-        current = await self.schema_version()
+        """Apply the migrations newer than ``PRAGMA user_version``, each in one transaction.
+
+        The version is read again inside ``BEGIN IMMEDIATE``: when two processes (the bot and
+        the CLI) open a new file at the same moment, only the first applies a migration.
+        """
         available = migrations()
+        current = await self.schema_version()
         if current > len(available):
-            raise RuntimeError(
+            raise SchemaTooNewError(
                 f"database {self.path} has schema version {current}, newer than this program "
                 f"({len(available)}); upgrade the program"
             )
         for number, name, sql in available[current:]:
-            log.info("applying migration %s", name)
             async with self._write_lock:
                 await self.conn.execute("BEGIN IMMEDIATE")
                 try:
+                    if await self.schema_version() >= number:
+                        await self.conn.execute("ROLLBACK")
+                        continue  # another connection applied it meanwhile
+                    log.info("applying migration %s", name)
                     # executescript would commit on its own; run the statements one by one.
                     for statement in _split_sql(sql):
                         await self.conn.execute(statement)
                     await self.conn.execute(f"PRAGMA user_version = {number:d}")
                     await self.conn.execute("COMMIT")
                 except BaseException:
-                    await self.conn.execute("ROLLBACK")
+                    if self.conn.in_transaction:
+                        await self.conn.execute("ROLLBACK")
                     raise
         return len(available)
 
@@ -130,7 +148,8 @@ class Database:
             try:
                 yield self.conn
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:  # SQLite may have rolled back on its own
+                    await self.conn.execute("ROLLBACK")
                 raise
             else:
                 await self.conn.execute("COMMIT")
