@@ -37,6 +37,11 @@ def _cut(text: str, limit: int = BUTTON_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def short_district(name: str) -> str:
+    """'Уральский федеральный округ' -> 'Уральский' (the question names the district)."""
+    return name.removesuffix(" федеральный округ").removesuffix(" Federal District")
+
+
 def main_menu(t: Translator, *, resume: bool = False) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     if resume:
@@ -192,7 +197,7 @@ def question(
         else:
             for d in regions.districts:
                 kb.button(
-                    text=d.name(t.locale),
+                    text=short_district(d.name(t.locale)),
                     callback_data=AnswerCb(q=qkey, kind=Pick.DISTRICT, value=d.code),
                 )
             widths = [2] * ((len(regions.districts) + 1) // 2)

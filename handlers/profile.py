@@ -109,6 +109,7 @@ async def on_profile(
     action = callback_data.action
     participant = await registration.participants.get(user_id)
     consented = participant is not None and participant.consent_at is not None
+    has_data = consented or bool(await registration.participants.answers(user_id))
     if action is ProfAction.SHOW:
         await callback.answer()
         await show_profile(callback, t, form, regions, registration)
@@ -144,13 +145,13 @@ async def on_profile(
             registration=registration,
         )
     elif action is ProfAction.DELETE:
-        if participant is None:
+        if not has_data:
             await callback.answer(t.plain("stale.no_profile"), show_alert=True)
             return
         await callback.answer()
         await show(callback, t("delete.confirm"), keyboards.confirm_delete(t))
     elif action is ProfAction.DELETE_YES:
-        if participant is None:
+        if not has_data:
             await callback.answer(t.plain("stale.no_profile"), show_alert=True)
             return
         promoted = await registration.erase_participant(user_id)
