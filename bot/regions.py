@@ -42,6 +42,9 @@ def _is_en(locale: str) -> bool:
     return lang == "en"
 
 
+_CITY_PREFIX_RE = re.compile(r"^(?:г|гор|город|city of|city)\s+")
+
+
 def normalize(text: str) -> str:
     """Normalise text for matching: case-insensitive, ё == е, punctuation/hyphens -> spaces."""
     folded = text.casefold().replace("ё", "е")
@@ -145,6 +148,12 @@ class Regions:
         if not query:
             return []
         exact = self._exact.get(query)
+        if not exact:
+            # "г. Казань", "город Казань", "city of Kazan": people write the city so.
+            bare = _CITY_PREFIX_RE.sub("", query)
+            if bare and bare != query:
+                query = bare
+                exact = self._exact.get(query)
         if exact:
             return sorted(exact, key=lambda r: _sort_key(r.name_ru))[:limit]
         if len(query) < MIN_QUERY_LENGTH:

@@ -134,4 +134,4 @@ async def set_language(
     )
 
 
-__all__ = ["Participant", "router"]
+__all__ = ["Participant", "routes"]

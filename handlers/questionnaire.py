@@ -44,7 +44,7 @@ FLOW_PROFILE = "profile"
 
 
 def question_text(q: Question, t: Translator, *, number: int | None, total: int | None) -> Html:
-    parts = []
+    parts: list[str] = []
     if number and total and total > 1:
         parts.append(t("question.progress", n=number, total=total))
     parts.append(esc(q.prompt.get(t.locale)))

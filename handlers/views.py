@@ -28,7 +28,7 @@ def event_card(
     position: int | None,
     closed: Closed | None,
 ) -> Html:
-    lines = [t("card.title", title=event.title), t(f"kind.{event.kind}")]
+    lines: list[str] = [t("card.title", title=event.title), t(f"kind.{event.kind}")]
     lines.append("")
     lines.append(t("card.when", when=Html(when(event.starts_at, t, own_zone))))
     lines.append(t("card.duration", duration=duration(event.duration_minutes, t)))
@@ -72,7 +72,7 @@ def events_list(events: list[Event], page: int, pages: int, t: Translator) -> Ht
 
 
 def summary(event: Event, items: list[tuple[str, str | None]], t: Translator) -> Html:
-    lines = [t("summary.title", title=event.title), ""]
+    lines: list[str] = [t("summary.title", title=event.title), ""]
     for label, value in items:
         shown = t("summary.skipped") if value in (None, "") else esc(cut(value))
         lines.append(t("summary.item", label=label, value=shown))
@@ -90,7 +90,7 @@ def profile(
 ) -> Html:
     if not items:
         return t("profile.empty")
-    lines = [t("profile.title"), ""]
+    lines: list[str] = [t("profile.title"), ""]
     for label, value in items:
         shown = t("summary.skipped") if value in (None, "") else esc(cut(value))
         lines.append(t("summary.item", label=label, value=shown))
@@ -133,7 +133,7 @@ def my_registrations(items: list[tuple[Registration, Event]], t: Translator, now
     upcoming = [(r, e) for r, e in items if e.ends_at > now and r.status != RegStatus.CANCELLED]
     past = [(r, e) for r, e in items if e.ends_at <= now and r.status != RegStatus.CANCELLED]
     cancelled = [(r, e) for r, e in items if r.status == RegStatus.CANCELLED and e.ends_at > now]
-    lines = [t("my.title")]
+    lines: list[str] = [t("my.title")]
 
     def line(reg: Registration, event: Event, position: int | None = None) -> Html:
         status = t(f"status.{reg.status.value}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+
 from bot.config import Settings
 from tests.conftest import RunningBot, fill_profile, make_event
 from tests.people import Person
@@ -14,12 +15,11 @@ async def register(person: Person, event_id: str) -> None:
     await fill_profile(person, {"full_name": f"Участник {person.id}"})
 
 
-async def test_waitlist_cancel_and_promotion(
-    running: RunningBot, server: StandInServer
-) -> None:
+async def test_waitlist_cancel_and_promotion(running: RunningBot, server: StandInServer) -> None:
     await running.add_events(make_event("sem", capacity=1))
-    anna, boris, vera = (Person(server, 2000 + i, name) for i, name in
-                         enumerate(["Анна", "Борис", "Вера"]))
+    anna, boris, vera = (
+        Person(server, 2000 + i, name) for i, name in enumerate(["Анна", "Борис", "Вера"])
+    )
     await register(anna, "sem")
     assert "Вы зарегистрированы" in (await anna.click("Подтвердить")).text
     await register(boris, "sem")
@@ -38,12 +38,17 @@ async def test_waitlist_cancel_and_promotion(
     reply = await anna.click("Да, отменить")
     assert "отменена" in reply.text
     told = await server.wait_for(
-        lambda c: c.chat_id == boris.id and c.method == "sendMessage"
-        and "Освободилось место" in str(c.params.get("text")), since=since,
+        lambda c: (
+            c.chat_id == boris.id
+            and c.method == "sendMessage"
+            and "Освободилось место" in str(c.params.get("text"))
+        ),
+        since=since,
     )
     assert "https://meet.example.org/ufo" in told.params["text"]
-    regs = {r.participant_id: r.status for r in
-            await running.registration.registrations.of_event("sem")}
+    regs = {
+        r.participant_id: r.status for r in await running.registration.registrations.of_event("sem")
+    }
     assert regs == {anna.id: "cancelled", boris.id: "registered", vera.id: "waitlisted"}
     assert await running.registration.registrations.waitlist_position("sem", vera.id) == 1
 

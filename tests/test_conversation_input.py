@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import RunningBot, fill_profile, make_event
+from tests.conftest import RunningBot, make_event
 from tests.people import Person
 from tests.stand_in import StandInServer
 
@@ -113,9 +113,7 @@ async def test_region_by_district_buttons(running: RunningBot, irina: Person) ->
     assert "Онлайн стратегическая сессия УФО" in reply.text
 
 
-async def test_forged_and_old_buttons_are_explained(
-    running: RunningBot, irina: Person
-) -> None:
+async def test_forged_and_old_buttons_are_explained(running: RunningBot, irina: Person) -> None:
     await running.add_events(make_event())
     await irina.send("/start")
     cases = {
@@ -143,7 +141,7 @@ async def test_answers_by_button_while_another_question_is_asked(
     running: RunningBot, irina: Person
 ) -> None:
     await start_questions(running, irina)
-    consent_msg = [m for m in irina.messages if "152-ФЗ" in m.text][0]
+    consent_msg = next(m for m in irina.messages if "152-ФЗ" in m.text)
     # the consent buttons were removed once answered; a replay of the old data is refused
     reply = await irina.click_data("an1:p.consent:y:", message_id=consent_msg.message_id)
     assert any("уже отвеченному" in a for a in reply.alerts)

@@ -62,9 +62,7 @@ async def test_start_offers_to_resume_and_old_question_buttons_work_after_restar
         await again.stop()
 
 
-async def test_cancel_keeps_typed_answers_for_next_time(
-    running: RunningBot, irina: Person
-) -> None:
+async def test_cancel_keeps_typed_answers_for_next_time(running: RunningBot, irina: Person) -> None:
     await running.add_events(make_event())
     await irina.send("/start ev_ufo-online")
     await irina.click("Согласен")
@@ -119,22 +117,36 @@ async def test_profile_view_edit_and_delete(
     assert await running.registration.participants.answers(irina.id) == {}
     assert await running.registration.registrations.get("full", irina.id) is None
     # the freed seat went to Boris, who is told
-    await server.wait_for(lambda c: c.chat_id == boris.id and "Освободилось место"
-                          in str(c.params.get("text")), since=since)
+    await server.wait_for(
+        lambda c: c.chat_id == boris.id and "Освободилось место" in str(c.params.get("text")),
+        since=since,
+    )
     reg = await running.registration.registrations.get("full", boris.id)
     assert reg is not None and reg.status == "registered"
 
 
-async def test_events_list_pages_and_own_district_first(
-    running: RunningBot, irina: Person
-) -> None:
+async def test_events_list_pages_and_own_district_first(running: RunningBot, irina: Person) -> None:
     districts = ["cfo", "szfo", "yufo", "skfo", "pfo", "ufo", "sfo", "dfo"]
-    await running.add_events(*[
-        make_event(f"online-{d}", title=f"Онлайн-сессия {d.upper()}", district=d,
-                   starts_in=timedelta(days=3 + i))
-        for i, d in enumerate(districts)
-    ], make_event("seminar", title="Семинар", kind="seminar", district=None,
-                  online_url=None, location="Москва", starts_in=timedelta(days=20)))
+    await running.add_events(
+        *[
+            make_event(
+                f"online-{d}",
+                title=f"Онлайн-сессия {d.upper()}",
+                district=d,
+                starts_in=timedelta(days=3 + i),
+            )
+            for i, d in enumerate(districts)
+        ],
+        make_event(
+            "seminar",
+            title="Семинар",
+            kind="seminar",
+            district=None,
+            online_url=None,
+            location="Москва",
+            starts_in=timedelta(days=20),
+        ),
+    )
     await irina.send("/start ev_online-cfo")
     await fill_profile(irina, {"region": "Хабаровский"})  # ДФО
     await irina.click("Подтвердить")
@@ -164,8 +176,9 @@ async def test_language_switch_and_english_texts(running: RunningBot, irina: Per
 
 
 async def test_my_lists_upcoming_with_status(running: RunningBot, irina: Person) -> None:
-    await running.add_events(make_event("a", title="Сессия А"), make_event(
-        "b", title="Сессия Б", capacity=1))
+    await running.add_events(
+        make_event("a", title="Сессия А"), make_event("b", title="Сессия Б", capacity=1)
+    )
     reply = await irina.send("/my")
     assert "нет регистраций" in reply.text
     await irina.send("/start ev_a")

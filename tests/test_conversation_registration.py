@@ -61,9 +61,7 @@ async def test_full_registration_by_deep_link(
     assert person.district == "ufo" and person.timezone == "Asia/Yekaterinburg"
 
 
-async def test_second_event_asks_only_its_own_questions(
-    running: RunningBot, irina: Person
-) -> None:
+async def test_second_event_asks_only_its_own_questions(running: RunningBot, irina: Person) -> None:
     seminar = make_event(
         "sem-1",
         title="Семинар в Тюмени",
@@ -71,12 +69,21 @@ async def test_second_event_asks_only_its_own_questions(
         location="Тюмень, ул. Республики, 1",
         online_url=None,
         questions=[
-            {"id": "topic", "type": "text", "prompt": {"ru": "Какая тема вам интересна?",
-                                                       "en": "Which topic?"}},
-            {"id": "lunch", "type": "choice", "required": False,
-             "prompt": "Нужен ли обед?",
-             "options": [{"id": "yes", "label": {"ru": "Да", "en": "Yes"}},
-                         {"id": "no", "label": {"ru": "Нет", "en": "No"}}]},
+            {
+                "id": "topic",
+                "type": "text",
+                "prompt": {"ru": "Какая тема вам интересна?", "en": "Which topic?"},
+            },
+            {
+                "id": "lunch",
+                "type": "choice",
+                "required": False,
+                "prompt": "Нужен ли обед?",
+                "options": [
+                    {"id": "yes", "label": {"ru": "Да", "en": "Yes"}},
+                    {"id": "no", "label": {"ru": "Нет", "en": "No"}},
+                ],
+            },
         ],
     )
     await running.add_events(make_event(), seminar)
@@ -174,5 +181,7 @@ async def test_english_participant(running: RunningBot, john: Person) -> None:
     assert "Republic of Tatarstan" in john.last_text or "Tatarstan" in john.last_text
     reply = await john.click("Confirm")
     assert "You are registered" in reply.text
-    assert PROFILE_ANSWERS["full_name"] in (await running.registration.participants.answers(
-        john.id))["full_name"]
+    assert (
+        PROFILE_ANSWERS["full_name"]
+        in (await running.registration.participants.answers(john.id))["full_name"]
+    )

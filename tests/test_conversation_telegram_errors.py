@@ -10,8 +10,13 @@ from tests.stand_in import StandInServer
 async def test_429_on_a_reply_is_waited_out_and_the_reply_arrives(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    server.fail("sendMessage", error_code=429, description="Too Many Requests: retry after 1",
-                retry_after=1, chat_id=irina.id)
+    server.fail(
+        "sendMessage",
+        error_code=429,
+        description="Too Many Requests: retry after 1",
+        retry_after=1,
+        chat_id=irina.id,
+    )
     reply = await irina.send("/start")
     assert "Здравствуйте" in reply.text
     refused = [c for c in reply.calls if not c.ok]
@@ -21,8 +26,7 @@ async def test_429_on_a_reply_is_waited_out_and_the_reply_arrives(
 
 
 async def test_5xx_is_retried(running: RunningBot, server: StandInServer, irina: Person) -> None:
-    server.fail("sendMessage", error_code=502, description="Bad Gateway", times=2,
-                chat_id=irina.id)
+    server.fail("sendMessage", error_code=502, description="Bad Gateway", times=2, chat_id=irina.id)
     reply = await irina.send("/help")
     assert "Как пользоваться ботом" in reply.text
     assert [c.error_code for c in reply.calls if not c.ok] == [502, 502]
@@ -47,8 +51,13 @@ async def test_blocked_user_is_marked_unreachable_then_back(
 async def test_persistent_server_error_tells_the_person_kindly(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    server.fail("sendMessage", error_code=500, description="Internal Server Error", times=4,
-                chat_id=irina.id)
+    server.fail(
+        "sendMessage",
+        error_code=500,
+        description="Internal Server Error",
+        times=4,
+        chat_id=irina.id,
+    )
     reply = await irina.send("/help")
     # four failures exhaust the retries; the error handler apologises (fifth call succeeds)
     assert "что-то пошло не так" in reply.text

@@ -25,8 +25,14 @@ DYNAMIC = (
     | {f"problem.{p.value}" for p in Problem}
     | {f"status.{s.value}" for s in RegStatus}
     | {f"command.{c}" for c in COMMANDS}
-    | {"done.registered", "done.waitlisted", "done.already_registered",
-       "done.already_waitlisted", "reg.intro_new", "reg.intro_known"}
+    | {
+        "done.registered",
+        "done.waitlisted",
+        "done.already_registered",
+        "done.already_waitlisted",
+        "reg.intro_new",
+        "reg.intro_known",
+    }
 )
 
 
@@ -46,9 +52,7 @@ def used_keys() -> set[str]:
 
 def catalog_keys(locale: str) -> dict[str, object]:
     return {
-        (m.id if isinstance(m.id, str) else m.id[0]): m.string
-        for m in read_catalog(locale)
-        if m.id
+        (m.id if isinstance(m.id, str) else m.id[0]): m.string for m in read_catalog(locale) if m.id
     }
 
 
@@ -58,8 +62,7 @@ def test_every_used_key_is_translated(locale: str) -> None:
     missing = sorted((used_keys() | DYNAMIC) - set(catalog))
     assert not missing, f"{locale}: no text for {missing}"
     empty = sorted(
-        k for k, v in catalog.items()
-        if not v or (isinstance(v, tuple | list) and not all(v))
+        k for k, v in catalog.items() if not v or (isinstance(v, tuple | list) and not all(v))
     )
     assert not empty, f"{locale}: empty texts {empty}"
 

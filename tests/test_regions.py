@@ -308,6 +308,76 @@ def test_english_names(regions: Regions, query: str, expected: str) -> None:
     assert names(regions.search(query)) == [expected]
 
 
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        # administrative centres, Russian and English
+        ("Казань", "RU-TA"),
+        ("казань", "RU-TA"),
+        ("КАЗАНЬ", "RU-TA"),
+        ("Kazan", "RU-TA"),
+        ("Екатеринбург", "RU-SVE"),
+        ("Yekaterinburg", "RU-SVE"),
+        ("Ekaterinburg", "RU-SVE"),
+        ("Петропавловск-Камчатский", "RU-KAM"),
+        ("петропавловск камчатский", "RU-KAM"),
+        ("Petropavlovsk-Kamchatsky", "RU-KAM"),
+        ("Нижний Новгород", "RU-NIZ"),
+        ("Nizhny Novgorod", "RU-NIZ"),
+        ("Великий Новгород", "RU-NGR"),
+        ("Ростов-на-Дону", "RU-ROS"),
+        ("ростов на дону", "RU-ROS"),
+        ("Rostov-on-Don", "RU-ROS"),
+        ("Уфа", "RU-BA"),
+        ("Ufa", "RU-BA"),
+        ("Владимир", "RU-VLA"),
+        ("Орёл", "RU-ORL"),
+        ("Орел", "RU-ORL"),
+        ("Oryol", "RU-ORL"),
+        ("Кемерово", "RU-KEM"),
+        ("Kemerovo", "RU-KEM"),
+        ("Ханты-Мансийск", "RU-KHM"),
+        ("Горно-Алтайск", "RU-AL"),
+        ("Улан-Удэ", "RU-BU"),
+        ("Южно-Сахалинск", "RU-SAK"),
+        ("Симферополь", "RU-CR"),
+        ("Омск", "RU-OMS"),  # exact city beats the substring match in "Томская"
+        ("Томск", "RU-TOM"),
+        # other large cities
+        ("Сочи", "RU-KDA"),
+        ("Тольятти", "RU-SAM"),
+        ("Togliatti", "RU-SAM"),
+        ("Новокузнецк", "RU-KEM"),
+        ("Магнитогорск", "RU-CHE"),
+        ("Набережные Челны", "RU-TA"),
+        ("Норильск", "RU-KYA"),
+        ("Сургут", "RU-KHM"),
+        ("Череповец", "RU-VLG"),
+        ("Нижний Тагил", "RU-SVE"),
+        ("Комсомольск-на-Амуре", "RU-KHA"),
+        # prefix of a city name
+        ("екатеринб", "RU-SVE"),
+        ("петропавловск", "RU-KAM"),
+    ],
+)
+def test_city_aliases(regions: Regions, query: str, code: str) -> None:
+    assert [r.code for r in regions.search(query)] == [code]
+
+
+def test_city_aliases_keep_federal_cities_apart(regions: Regions) -> None:
+    # federal cities are subjects themselves and are never an alias of the surrounding oblast
+    assert names(regions.search("москва")) == ["Москва"]
+    assert names(regions.search("Санкт-Петербург")) == ["Санкт-Петербург"]
+    assert names(regions.search("Севастополь")) == ["Севастополь"]
+    for code in ("RU-MOS", "RU-LEN", "RU-CR"):
+        region = regions.get(code)
+        assert region is not None
+        keys = {normalize(a) for a in region.aliases}
+        assert keys.isdisjoint({"москва", "moscow", "санкт петербург", "севастополь"}), code
+    # an ambiguous city prefix lists every region with such a city
+    assert names(regions.search("нижний")) == ["Нижегородская область", "Свердловская область"]
+
+
 def test_ambiguous_queries(regions: Regions) -> None:
     assert names(regions.search("кур")) == ["Курганская область", "Курская область"]
     assert names(regions.search("сах")) == ["Сахалинская область", "Республика Саха (Якутия)"]
@@ -540,3 +610,8 @@ def test_loader_accepts_minimal_file(tmp_path: Path) -> None:
     )
     assert loaded.districts == (District(code="cfo", name_ru="Ц", name_en="C"),)
     assert names(loaded.search("смоленск")) == ["Смоленская область"]
+
+
+@pytest.mark.parametrize("typed", ["г. Казань", "город Казань", "г Казань", "city of Kazan"])
+def test_city_prefix_is_ignored(typed: str) -> None:
+    assert [r.code for r in default_regions().search(typed)] == ["RU-TA"]
