@@ -26,7 +26,7 @@ def when(
     local = moment.astimezone(base)
     day = format_date(local, "d MMMM y", locale=t.locale)
     clock = format_time(local, "HH:mm", locale=t.locale)
-    text = t("time.base", day=day, time=clock, zone=zone_label(base, t))
+    text: str = t("time.base", day=day, time=clock, zone=zone_label(base, t))
     if own_zone:
         zone = ZoneInfo(own_zone)
         if not _same_offset(moment, zone, base):
