@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -76,6 +77,31 @@ async def on_startup(bot: Bot) -> None:
     )
 
 
+class TokenRejected(Exception):
+    """Telegram answered 401: the token is wrong or revoked."""
+
+
+async def wait_for_telegram(bot: Bot, *, max_delay: float = 60.0) -> str:
+    """getMe until Telegram answers (the network may come up after the bot)."""
+    from aiogram.exceptions import (
+        TelegramNetworkError,
+        TelegramServerError,
+        TelegramUnauthorizedError,
+    )
+
+    delay = 1.0
+    while True:
+        try:
+            me = await bot.get_me()
+            return me.username or str(me.id)
+        except TelegramUnauthorizedError:
+            raise TokenRejected from None
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            log.warning("Telegram is not reachable (%s); trying again in %.0f s", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay)
+
+
 async def run_bot(settings: Settings) -> None:
     from bot.telegram import create_bot
 
@@ -83,8 +109,8 @@ async def run_bot(settings: Settings) -> None:
         bot = create_bot(settings)
         dp = create_dispatcher(settings, db)
         try:
-            me = await bot.get_me()
-            log.info("starting @%s with database %s", me.username, settings.database_path)
+            username = await wait_for_telegram(bot)
+            log.info("starting @%s with database %s", username, settings.database_path)
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
         finally:
             await bot.session.close()

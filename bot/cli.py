@@ -47,10 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if command == "run":
-            from bot.app import run_bot
+            from bot.app import TokenRejected, run_bot
 
-            with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(run_bot(settings))
+            try:
+                with contextlib.suppress(KeyboardInterrupt):
+                    asyncio.run(run_bot(settings))
+            except TokenRejected:
+                print(
+                    "Configuration error: BOT_TOKEN: Telegram does not accept this token "
+                    "(check it with @BotFather)",
+                    file=sys.stderr,
+                )
+                return 2
             return 0
         try:
             if command == "events":
