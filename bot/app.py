@@ -56,7 +56,7 @@ def create_dispatcher(
     dp["default_locale"] = settings.default_locale
     dp["registration"] = RegistrationService(db, form, regions, clock=clock)
 
-    participants = ParticipantMiddleware(db, settings.default_locale)
+    participants = ParticipantMiddleware(db, settings.default_locale, settings.admin_ids)
     dp.message.outer_middleware(participants)
     dp.callback_query.outer_middleware(participants)
     dp.include_routers(*get_routers())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +33,13 @@ class Settings(BaseSettings):
     form_path: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     events_page_size: int = Field(default=5, ge=1, le=10)
+    broadcast_rate: float = Field(default=25, gt=0, le=1000)
+    reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = (
+        timedelta(hours=24),
+        timedelta(hours=1),
+    )
+    feedback_delay: Annotated[timedelta, NoDecode] = timedelta(hours=2)
+    quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = None
 
     @field_validator("bot_token", "form_path", "telegram_api_url", mode="before")
     @classmethod
@@ -64,6 +72,44 @@ class Settings(BaseSettings):
                 if not part.isdigit():
                     raise ValueError(f"{part!r} is not a Telegram user id (digits only)")
             return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("reminder_offsets", mode="before")
+    @classmethod
+    def _offsets(cls, value: object) -> object:
+        if isinstance(value, str):
+            from bot.durations import parse_offset
+
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not parts:
+                return ()
+            offsets = sorted({parse_offset(p) for p in parts}, reverse=True)
+            return tuple(offsets)
+        return value
+
+    @field_validator("feedback_delay", mode="before")
+    @classmethod
+    def _delay(cls, value: object) -> object:
+        if isinstance(value, str):
+            from bot.durations import parse_offset
+
+            return parse_offset(value)
+        return value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet(cls, value: object) -> object:
+        if value in (None, "", "off"):
+            return None
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+            if not match:
+                raise ValueError("expected a range like 22:00-09:00")
+            h1, m1, h2, m2 = (int(g) for g in match.groups())
+            try:
+                return (time(h1, m1), time(h2, m2))
+            except ValueError:
+                raise ValueError("expected a range like 22:00-09:00") from None
         return value
 
     @field_validator("timezone")

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.durations import parse_offset
 from bot.form import Form, QuestionType, error_message, question_problems
 from storage.db import Database
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
 
 DISTRICTS = ("cfo", "szfo", "yufo", "skfo", "pfo", "ufo", "sfo", "dfo")
-OFFSET_RE = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
 class EventKind(StrEnum):
@@ -59,15 +59,6 @@ def _moment(value: Any) -> Any:
         except ValueError:
             pass
     raise ValueError(f"{value!r} is not a date and time; write it {MOMENT_HINT}")
-
-
-def parse_offset(text: str) -> timedelta:
-    """'1d', '24h', '1h30m', '15m', '30s' -> timedelta."""
-    match = OFFSET_RE.match(text.strip())
-    if not text.strip() or not match or not any(match.groups()):
-        raise ValueError(f"{text!r} is not a duration like 1d, 24h, 1h30m, 15m or 30s")
-    d, h, m, s = (int(g or 0) for g in match.groups())
-    return timedelta(days=d, hours=h, minutes=m, seconds=s)
 
 
 class EventSpec(BaseModel):

@@ -22,10 +22,31 @@ LOCALES = ("ru", "en")
 DOMAIN = "messages"
 
 
+def catalog_files(locale: str) -> list[Any]:
+    """Every ``*.po`` of a language: ``messages.po`` and one per feature (``coordinators.po``),
+    so features own their texts; a key must not appear in two files."""
+    folder = resources.files("locales").joinpath(f"{locale}/LC_MESSAGES")
+    return sorted((f for f in folder.iterdir() if f.name.endswith(".po")), key=lambda f: f.name)
+
+
 def read_catalog(locale: str) -> Any:
-    source = resources.files("locales").joinpath(f"{locale}/LC_MESSAGES/{DOMAIN}.po")
-    with source.open("rb") as fp:
-        return read_po(fp, locale=locale, domain=DOMAIN)
+    """All texts of a language as one Babel catalog."""
+    merged = None
+    for source in catalog_files(locale):
+        with source.open("rb") as fp:
+            catalog = read_po(fp, locale=locale, domain=DOMAIN)
+        if merged is None:
+            merged = catalog
+            continue
+        for message in catalog:
+            if not message.id:
+                continue
+            if message.id in merged:
+                raise ValueError(f"{locale}: text {message.id!r} is defined twice ({source.name})")
+            merged[message.id] = message
+    if merged is None:
+        raise FileNotFoundError(f"no texts for locale {locale!r}")
+    return merged
 
 
 @functools.cache

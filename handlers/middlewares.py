@@ -9,21 +9,25 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
 from bot.i18n import pick_locale, translator
+from bot.roles import PARTICIPANT, role_of
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
 
 
 class ParticipantMiddleware(BaseMiddleware):
-    """Puts ``participant`` (or None), ``locale`` and ``t`` (the translator) into the data.
+    """Puts ``participant`` (or None), ``role``, ``locale`` and ``t`` into the handler data.
 
     It writes only when something changed (a first contact, a new name or username, or a
     person marked unreachable who writes again), never to "touch" a row on every update.
     """
 
-    def __init__(self, db: Database, default_locale: str) -> None:
+    def __init__(
+        self, db: Database, default_locale: str, admin_ids: frozenset[int] = frozenset()
+    ) -> None:
         self.db = db
         self.repo = ParticipantRepo(db)
         self.default_locale = default_locale
+        self.admin_ids = admin_ids
 
     async def __call__(
         self,
@@ -55,6 +59,9 @@ class ParticipantMiddleware(BaseMiddleware):
                 locale = participant.language
             else:
                 locale = pick_locale(user.language_code, self.default_locale)
+        data["role"] = (
+            await role_of(user.id, self.admin_ids, self.db) if user is not None else PARTICIPANT
+        )
         data["participant"] = participant
         data["locale"] = locale
         data["t"] = translator(locale)

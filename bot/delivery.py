@@ -1,0 +1,216 @@
+"""The one way out for every message the bot sends on its own (see ARCHITECTURE.md).
+
+Code that decides to tell someone something inserts a row into ``outbox`` in the same
+transaction as its decision. One :class:`Sender` in the running bot takes due rows, highest
+priority first, sends them through one rate limiter (``BROADCAST_RATE`` per second in all)
+and records each result at once (in small batches, a few milliseconds apart):
+
+* 429: the whole sender pauses for ``retry_after``; the message goes back to the queue.
+* 403: the person blocked the bot; marked unreachable, their pending messages dropped.
+* other 400: the message failed, with Telegram's reason.
+* 5xx or network trouble: tried again later with back-off, then failed.
+
+A crash repeats at most the messages in flight (sent but not yet recorded); rows being sent
+are put back to pending at start. What a row says is rendered when it is sent, by the
+renderer registered for its ``kind``, so a reminder always carries the current time and link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiolimiter import AsyncLimiter
+
+from storage.db import Database, utcnow
+from storage.outbox import OutboxRepo, Outcome, OutItem, OutStatus
+
+log = logging.getLogger(__name__)
+
+#: A renderer sends one item (exactly one Telegram call) and returns True, or returns False
+#: when the item is no longer relevant (the registration was cancelled, the event moved).
+Renderer = Callable[[Bot, OutItem], Awaitable[bool]]
+#: Called after each batch of outcomes is written (e.g. to update a progress message).
+Listener = Callable[[list[tuple[OutItem, Outcome]]], Awaitable[None]]
+
+MAX_ATTEMPTS = 5
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        *,
+        rate: float,
+        renderers: dict[str, Renderer] | None = None,
+        poll_interval: float = 1.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.bot = bot
+        self.repo = OutboxRepo(db)
+        self.renderers: dict[str, Renderer] = dict(renderers or {})
+        self.listeners: list[Listener] = []
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.rate = rate
+        # No bursts: one message every 1/rate seconds, so a per-second limit is never crossed.
+        self.limiter = AsyncLimiter(1, 1 / rate)
+        self.batch = max(10, min(500, int(rate)))
+        self.in_flight = asyncio.Semaphore(max(4, min(200, int(rate / 5))))
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._resume_at = 0.0  # loop time before which nothing is sent (after a 429)
+        self._pending: list[tuple[OutItem, Outcome]] = []
+        self._flush_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._runner: asyncio.Task[None] | None = None
+        self.sent = 0
+
+    def register(self, kind: str, renderer: Renderer) -> None:
+        self.renderers[kind] = renderer
+
+    def wake(self) -> None:
+        """Something was queued: look now instead of at the next poll."""
+        self._wake.set()
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        reset = await self.repo.reset_in_flight()
+        if reset:
+            log.warning("%d message(s) were being sent at the last stop; sending them again", reset)
+        self._stopping.clear()
+        self._runner = asyncio.create_task(self.run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._runner is not None:
+            await self._runner
+            self._runner = None
+
+    async def run(self) -> None:
+        flusher = asyncio.create_task(self._flush_loop())
+        try:
+            while not self._stopping.is_set():
+                items = await self.repo.claim_due(self.clock(), self.batch)
+                if not items:
+                    await self._idle()
+                    continue
+                for index, item in enumerate(items):
+                    if self._stopping.is_set():
+                        await self._give_back(items[index:])
+                        break
+                    await self._pace()
+                    await self.in_flight.acquire()
+                    task = asyncio.create_task(self._deliver(item))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+        finally:
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+            await self._flush()
+
+    # --- internals -----------------------------------------------------------------------
+
+    async def _idle(self) -> None:
+        next_due = await self.repo.next_due()
+        timeout = self.poll_interval
+        if next_due is not None:
+            timeout = min(timeout, max(0.0, (next_due - self.clock()).total_seconds()))
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 0.01))
+
+    async def _pace(self) -> None:
+        loop = asyncio.get_running_loop()
+        while (delay := self._resume_at - loop.time()) > 0:  # noqa: ASYNC110 (a deadline)
+            await asyncio.sleep(delay)
+        await self.limiter.acquire()
+
+    async def _give_back(self, items: list[OutItem]) -> None:
+        now = self.clock()
+        self._pending.extend(
+            (i, Outcome(i.id, OutStatus.PENDING, now, count_attempt=False)) for i in items
+        )
+
+    async def _deliver(self, item: OutItem) -> None:
+        try:
+            outcome = await self._attempt(item)
+        finally:
+            self.in_flight.release()
+        self._pending.append((item, outcome))
+        if len(self._pending) >= 200:
+            await self._flush()
+
+    async def _attempt(self, item: OutItem) -> Outcome:
+        now = self.clock
+        renderer = self.renderers.get(item.kind)
+        if renderer is None:
+            return Outcome(item.id, OutStatus.FAILED, now(), error=f"no renderer for {item.kind}")
+        try:
+            sent = await renderer(self.bot, item)
+        except TelegramRetryAfter as exc:
+            loop = asyncio.get_running_loop()
+            self._resume_at = max(self._resume_at, loop.time() + exc.retry_after)
+            log.warning("429 from Telegram: pausing the sender for %s s", exc.retry_after)
+            return Outcome(item.id, OutStatus.PENDING, now(), error="429", count_attempt=False)
+        except TelegramForbiddenError as exc:
+            return Outcome(
+                item.id, OutStatus.DROPPED, now(), error=exc.message, unreachable_chat=item.chat_id
+            )
+        except (TelegramBadRequest, TelegramNotFound) as exc:
+            return Outcome(item.id, OutStatus.FAILED, now(), error=exc.message)
+        except (TelegramServerError, TelegramNetworkError) as exc:
+            if item.attempts + 1 >= MAX_ATTEMPTS:
+                return Outcome(item.id, OutStatus.FAILED, now(), error=str(exc))
+            backoff = timedelta(seconds=2 ** item.attempts)
+            return Outcome(
+                item.id, OutStatus.PENDING, now(), error=str(exc), retry_at=now() + backoff
+            )
+        except TelegramUnauthorizedError:
+            raise
+        except Exception as exc:  # a bug in a renderer must not stop the queue
+            log.exception("rendering %s failed", item.dedup_key)
+            return Outcome(item.id, OutStatus.FAILED, now(), error=f"{type(exc).__name__}: {exc}")
+        if not sent:
+            return Outcome(item.id, OutStatus.DROPPED, now(), error="no longer relevant")
+        self.sent += 1
+        return Outcome(item.id, OutStatus.SENT, now())
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        async with self._flush_lock:
+            if not self._pending:
+                return
+            batch, self._pending = self._pending, []
+            await self.repo.record([o for _, o in batch])
+            if any(o.status is OutStatus.PENDING for _, o in batch):
+                self._wake.set()
+        for listener in self.listeners:
+            try:
+                await listener(batch)
+            except Exception:
+                log.exception("outbox listener failed")
