@@ -18,6 +18,7 @@ from bot.form import Form, default_form, load_form
 from bot.i18n import LOCALES, translator
 from bot.regions import Regions, default_regions
 from bot.registration import RegistrationService
+from bot.runtime import start_runtime, stop_runtime
 from handlers import get_routers
 from handlers.middlewares import ParticipantMiddleware
 from storage.db import Database, utcnow
@@ -61,6 +62,8 @@ def create_dispatcher(
     dp.callback_query.outer_middleware(participants)
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
+    dp.startup.register(start_runtime)
+    dp.shutdown.register(stop_runtime)
     return dp
 
 

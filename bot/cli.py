@@ -9,6 +9,7 @@ import logging
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings, load_settings_or_exit
 from storage.db import SchemaTooNewError
@@ -33,7 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--event", required=True, help="the event id")
     export.add_argument("--format", choices=("csv", "xlsx"), default=None)
     export.add_argument("--output", type=Path, default=None, help="file (default: CSV to stdout)")
+    for module in cli_modules():
+        module.add_parser(sub)
     return parser
+
+
+# Feature commands live in their own modules: each has add_parser(sub) (registering one
+# top-level command, e.g. "coordinators") and ``async run(settings, args) -> int``.
+CLI_MODULES = ("bot.cli_coordinators", "bot.cli_broadcast")
+
+
+def cli_modules() -> list[Any]:
+    import importlib
+
+    return [importlib.import_module(name) for name in CLI_MODULES]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
                 return asyncio.run(events_command(settings, args))
             if command == "export":
                 return asyncio.run(export_command(settings, args))
+            for module in cli_modules():
+                if command == module.COMMAND:
+                    return int(asyncio.run(module.run(settings, args)))
         except sqlite3.Error as exc:
             print(f"Error: database {settings.database_path}: {exc}", file=sys.stderr)
             return 1

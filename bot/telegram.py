@@ -58,14 +58,16 @@ class RetryMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def create_bot(settings: Settings, **session_kwargs: Any) -> Bot:
+def create_bot(settings: Settings, *, retry: bool = True, **session_kwargs: Any) -> Bot:
+    """The Bot; ``retry=False`` for the delivery queue, which handles 429 and 5xx itself."""
     api = (
         TelegramAPIServer.from_base(settings.telegram_api_url)
         if settings.telegram_api_url
         else None
     )
     session = AiohttpSession(api=api, **session_kwargs) if api else AiohttpSession(**session_kwargs)
-    session.middleware(RetryMiddleware())
+    if retry:
+        session.middleware(RetryMiddleware())
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
     return Bot(

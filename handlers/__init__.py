@@ -6,7 +6,20 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import common, errors, events, fallback, my, profile, questionnaire, registration
+    from handlers import (
+        broadcast,
+        common,
+        coordinators,
+        errors,
+        events,
+        fallback,
+        feedback,
+        my,
+        profile,
+        questionnaire,
+        registration,
+        reminders,
+    )
 
     return [
         errors.routes.build(),
@@ -17,6 +30,12 @@ def get_routers() -> list[Router]:
         my.routes.build(),
         profile.routes.build(),
         registration.routes.build(),
+        reminders.routes.build(),
+        # Staff routers check the role on every update (filters in handlers/filters.py).
+        coordinators.routes.build(),
+        broadcast.routes.build(),
+        # Feedback and the questionnaire take free text in their FSM states.
+        feedback.routes.build(),
         questionnaire.routes.build(),
         # Last: it takes every message and button nobody else took (old or forged buttons,
         # stray messages). Anything registered after it would never run.

@@ -1,0 +1,7 @@
+"""Conversation of the feedback feature (filled in by its issue)."""
+
+from __future__ import annotations
+
+from handlers.routing import Routes
+
+routes = Routes("feedback")
