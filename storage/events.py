@@ -28,6 +28,7 @@ def _event(row: aiosqlite.Row) -> Event:
         questions=json.loads(row["questions"]),
         reminders=json.loads(row["reminders"]) if row["reminders"] is not None else None,
         status=EventStatus(row["status"]),
+        feedback=json.loads(row["feedback"]) if row["feedback"] is not None else None,
     )
 
 
@@ -86,6 +87,9 @@ class EventRepo:
             "questions": json.dumps(event.questions, ensure_ascii=False),
             "reminders": None if event.reminders is None else json.dumps(event.reminders),
             "status": str(event.status),
+            "feedback": None
+            if event.feedback is None
+            else json.dumps(event.feedback, ensure_ascii=False),
         }
         columns = list(values)
         if existed:

@@ -51,6 +51,7 @@ class Event:
     questions: list[dict[str, Any]] = field(default_factory=list)
     reminders: list[str] | None = None
     status: EventStatus = EventStatus.SCHEDULED
+    feedback: list[dict[str, Any]] | None = None  # own feedback questions, or the standard
 
     @property
     def ends_at(self) -> datetime:
