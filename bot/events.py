@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.durations import parse_offset
 from bot.form import Form, QuestionType, error_message, question_problems
+from bot.notices import queue_changes
 from storage.db import Database
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
@@ -80,6 +81,7 @@ class EventSpec(BaseModel):
     questions: list[dict[str, Any]] = Field(default_factory=list)
     reminders: list[str] | None = None
     status: EventStatus = EventStatus.SCHEDULED
+    feedback: list[dict[str, Any]] | None = None  # own questions after the event
 
     @field_validator("district")
     @classmethod
@@ -117,6 +119,22 @@ class EventSpec(BaseModel):
                 raise ValueError(
                     f"question {q.id!r}: consent belongs to the profile form, not to an event"
                 )
+        return [q.model_dump(mode="json", exclude_none=True) for q in questions]
+
+    @field_validator("feedback")
+    @classmethod
+    def _feedback(cls, value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        if value is None:
+            return None
+        try:
+            questions = Form.model_validate({"questions": value}).questions
+        except ValidationError as exc:
+            raise ValueError("; ".join(question_problems(exc))) from None
+        if not questions:
+            raise ValueError("give at least one question, or leave feedback out for the standard")
+        for q in questions:
+            if q.type not in (QuestionType.TEXT, QuestionType.CHOICE):
+                raise ValueError(f"question {q.id!r}: feedback questions are text or choice")
         return [q.model_dump(mode="json", exclude_none=True) for q in questions]
 
     @field_validator("reminders")
@@ -169,6 +187,7 @@ class EventSpec(BaseModel):
             questions=self.questions,
             reminders=self.reminders,
             status=self.status,
+            feedback=self.feedback,
         )
 
 
@@ -235,11 +254,15 @@ class ImportResult:
 
 
 async def import_events(db: Database, events: list[Event], now: datetime) -> ImportResult:
-    """Create or update every event in one transaction."""
+    """Create or update every event in one transaction. A change of time, duration, link or
+    place, or a cancellation, queues one notice to each registrant in the same transaction
+    (bot/notices.py); the running bot sends them and moves the reminders."""
     repo = EventRepo(db)
     created: list[str] = []
     updated: list[str] = []
     async with db.transaction() as conn:
         for event in events:
+            old = await repo.get(event.id, conn)
             (created if await repo.upsert(conn, event, now) else updated).append(event.id)
+            await queue_changes(conn, old, event, now)
     return ImportResult(created, updated)

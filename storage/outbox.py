@@ -89,9 +89,8 @@ class OutboxRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def enqueue(
-        self, conn: aiosqlite.Connection, items: Iterable[NewItem], now: datetime
-    ) -> int:
+    @staticmethod
+    async def enqueue(conn: aiosqlite.Connection, items: Iterable[NewItem], now: datetime) -> int:
         """Insert items; one whose key already exists is ignored. Returns how many were new."""
         rows = [
             (
@@ -176,7 +175,8 @@ class OutboxRepo:
                         (o.unreachable_chat,),
                     )
 
-    async def drop(self, conn: aiosqlite.Connection, where: str, params: tuple[Any, ...]) -> int:
+    @staticmethod
+    async def drop(conn: aiosqlite.Connection, where: str, params: tuple[Any, ...]) -> int:
         """Drop pending items matching a fixed condition (callers pass constant SQL)."""
         cur = await conn.execute(
             f"UPDATE outbox SET status = 'dropped' WHERE status = 'pending' AND ({where})",  # noqa: S608

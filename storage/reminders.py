@@ -48,7 +48,7 @@ async def attendees(
     (a person who blocked the bot gets nothing until they write again)."""
     marks = ", ".join("?" for _ in statuses)
     async with conn.execute(
-        _ATTENDEE + f" WHERE r.event_id = ? AND r.status IN ({marks}) "  # noqa: S608
+        _ATTENDEE + f" WHERE r.event_id = ? AND r.status IN ({marks}) "
         "AND p.unreachable_since IS NULL ORDER BY r.id",
         (event_id, *[str(s) for s in statuses]),
     ) as cur:

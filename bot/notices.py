@@ -1,0 +1,112 @@
+"""Change and cancellation notices: decided when an event is saved, in the same transaction.
+
+``bot.events.import_events`` (the events file and the coordinators' edits in the chat) calls
+:func:`queue_changes` with the event as it was and as it is now. When the time, the duration,
+the link or the place changed, every registrant (registered and waitlisted) gets ONE notice
+with the new details; when the event is cancelled, one cancellation notice and nothing more
+about it. The texts are rendered when sent (``handlers/reminders.py``), from the event as it
+is then: a notice that a newer change has overtaken is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import to_db
+from storage.models import Event, EventStatus, RegStatus
+from storage.outbox import NewItem, OutboxRepo, Priority
+from storage.reminders import attendees
+
+#: What a registrant needs to know about: a change of any of these sends a notice.
+WATCHED = ("starts_at", "duration_minutes", "online_url", "location")
+KIND_NOTICE = "notice"
+KIND_CANCELLED = "cancelled"
+REGISTRANTS = (RegStatus.REGISTERED, RegStatus.WAITLISTED)
+
+
+def changed_fields(old: Event, new: Event) -> list[str]:
+    return [name for name in WATCHED if getattr(old, name) != getattr(new, name)]
+
+
+def details_hash(event: Event) -> str:
+    """A short fingerprint of the watched details (the notice's de-duplication key)."""
+    details = [to_db(event.starts_at), event.duration_minutes, event.online_url, event.location]
+    return hashlib.sha256(json.dumps(details).encode()).hexdigest()[:12]
+
+
+def notice_key(event_id: str, participant_id: int, fingerprint: str) -> str:
+    return f"notice:{event_id}:{participant_id}:{fingerprint}"
+
+
+def cancelled_key(event_id: str, participant_id: int) -> str:
+    return f"cancelled:{event_id}:{participant_id}"
+
+
+async def queue_changes(
+    conn: aiosqlite.Connection, old: Event | None, new: Event, now: datetime
+) -> int:
+    """Queue what the registrants must be told about this change; returns how many."""
+    if old is None or new.ends_at <= now:
+        return 0  # a new event, or one that is over: nobody to warn
+    outbox = OutboxRepo
+    if new.status is EventStatus.CANCELLED:
+        if old.status is EventStatus.CANCELLED:
+            return 0
+        # Nothing else about this event is worth sending any more.
+        await outbox.drop(
+            conn,
+            "event_id = ? AND kind IN ('reminder', 'notice', 'promoted', 'feedback')",
+            (new.id,),
+        )
+        people = await attendees(conn, new.id, REGISTRANTS)
+        return await outbox.enqueue(
+            conn,
+            [
+                NewItem(
+                    key=cancelled_key(new.id, a.participant_id),
+                    chat_id=a.participant_id,
+                    kind=KIND_CANCELLED,
+                    not_before=now,
+                    priority=Priority.NOTICE,
+                    event_id=new.id,
+                )
+                for a in people
+            ],
+            now,
+        )
+    changed = changed_fields(old, new)
+    restored = old.status is EventStatus.CANCELLED
+    if not changed and not restored:
+        return 0
+    if "starts_at" in changed:
+        # Reminders of the old time go; the planner queues those of the new time.
+        await outbox.drop(conn, "event_id = ? AND kind = 'reminder'", (new.id,))
+    await outbox.drop(conn, "event_id = ? AND kind = 'notice'", (new.id,))  # overtaken
+    fingerprint = details_hash(new)
+    payload = {
+        "changed": changed,
+        "restored": restored,
+        "hash": fingerprint,
+        "old_starts_at": to_db(old.starts_at) if "starts_at" in changed else None,
+    }
+    people = await attendees(conn, new.id, REGISTRANTS)
+    return await outbox.enqueue(
+        conn,
+        [
+            NewItem(
+                key=notice_key(new.id, a.participant_id, fingerprint),
+                chat_id=a.participant_id,
+                kind=KIND_NOTICE,
+                not_before=now,
+                priority=Priority.NOTICE,
+                payload=payload,
+                event_id=new.id,
+            )
+            for a in people
+        ],
+        now,
+    )
