@@ -89,3 +89,33 @@ class ProfileCb(CallbackData, prefix="pf1"):
 
 class LangCb(CallbackData, prefix="lg1"):
     code: str
+
+
+# --- reminders, change notices and feedback (sent through the delivery queue) ----------------
+
+
+class RmAction(StrEnum):
+    CANT_COME = "c"  # "I can't come": ask to confirm
+    YES = "y"  # confirmed: cancel the registration
+    NO = "n"  # keep it
+
+
+class ReminderCb(CallbackData, prefix="rm1"):
+    action: RmAction
+    event_id: str
+
+
+class FbAction(StrEnum):
+    START = "s"  # begin a form that opens with a text question
+    PICK = "p"  # option ``v`` of choice question ``q``
+    SKIP = "k"  # skip optional question ``q``
+
+
+class FeedbackCb(CallbackData, prefix="fb1"):
+    """Questions and options by position: an event id (48) and two ids would not fit in 64
+    bytes. Checked on arrival against the event's current form."""
+
+    action: FbAction
+    event_id: str
+    q: int = 0
+    v: int = 0

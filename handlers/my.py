@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
@@ -17,6 +19,9 @@ from handlers.notify import notify_promotions
 from handlers.routing import Routes
 from storage.db import utcnow
 from storage.models import Participant, RegStatus
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 routes = Routes("my")
 
@@ -76,6 +81,7 @@ async def do_cancel(
     participant: Participant | None,
     registration: RegistrationService,
     regions: Regions,
+    runtime: Runtime | None = None,
 ) -> None:
     event = await registration.events.get(callback_data.event_id)
     if event is None:
@@ -96,4 +102,4 @@ async def do_cancel(
         t("cancel.done", title=event.title),
         reply_markup=keyboards.main_menu(t),
     )
-    await notify_promotions(callback.bot, outcome.promoted, registration)
+    await notify_promotions(callback.bot, outcome.promoted, registration, runtime=runtime)

@@ -1,51 +1,115 @@
-"""Messages the bot sends on its own in reply to someone else's action (a freed seat)."""
+"""Messages the bot sends on its own, as the participant sees them: the shared details and
+buttons, and "a seat has opened" (queued when a cancellation promotes the waiting list, sent
+by the delivery queue as one message with the details, the link and the calendar button)."""
 
 from __future__ import annotations
 
-import logging
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.types import BufferedInputFile
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import translator
-from bot.ics import event_ics
+from bot.i18n import Html, Translator, translator
 from bot.registration import Promotion, RegistrationService
-from handlers import views
-from storage.db import utcnow
-from storage.models import RegStatus
+from bot.reminders import plan_now
+from bot.timefmt import duration, when
+from handlers.callbacks import EvAction, EventCb, ReminderCb, RmAction
+from storage.db import Database, utcnow
+from storage.events import EventRepo
+from storage.models import Event, EventStatus, RegStatus
+from storage.outbox import NewItem, OutboxRepo, OutItem, Priority
+from storage.reminders import attendee
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+KIND_PROMOTED = "promoted"
+
+
+def details(event: Event, t: Translator, own_zone: str | None, *, registered: bool) -> list[str]:
+    """When, how long, where; the link only for registered participants."""
+    lines: list[str] = [
+        t("card.when", when=Html(when(event.starts_at, t, own_zone))),
+        t("card.duration", duration=duration(event.duration_minutes, t)),
+    ]
+    if event.location:
+        lines.append(t("card.place", place=event.location))
+    if event.online_url:
+        lines.append(t("card.link", url=event.online_url) if registered else t("card.online"))
+    return lines
+
+
+def event_buttons(event: Event, t: Translator, *, registered: bool) -> InlineKeyboardMarkup:
+    """Join (the link: registered participants only), add to calendar, I can't come."""
+    kb = InlineKeyboardBuilder()
+    if registered and event.online_url:
+        kb.button(text=t.plain("reminder.join"), url=event.online_url)
+    if registered:
+        kb.button(
+            text=t.plain("event.calendar"),
+            callback_data=EventCb(action=EvAction.ICS, event_id=event.id),
+        )
+    kb.button(
+        text=t.plain("reminder.cant_come"),
+        callback_data=ReminderCb(action=RmAction.CANT_COME, event_id=event.id),
+    )
+    kb.adjust(1)
+    return kb.as_markup()
 
 
 async def notify_promotions(
-    bot: Bot, promotions: list[Promotion], registration: RegistrationService
+    bot: Bot,
+    promotions: list[Promotion],
+    registration: RegistrationService,
+    *,
+    runtime: Runtime | None = None,
 ) -> None:
-    for promo in promotions:
-        participant = await registration.participants.get(promo.participant_id)
-        event = await registration.events.get(promo.event_id)
-        if participant is None or event is None:
-            continue
-        t = translator(participant.language)
-        text = views.registered(
-            event,
-            t,
-            status=RegStatus.REGISTERED,
-            position=None,
-            already=False,
-            own_zone=participant.timezone,
-        )
-        try:
-            await bot.send_message(promo.participant_id, t("promoted.head") + "\n\n" + text)
-            await bot.send_document(
-                promo.participant_id,
-                BufferedInputFile(event_ics(event, stamp=utcnow()), filename=f"{event.id}.ics"),
-            )
-        except TelegramForbiddenError:
-            async with registration.db.transaction() as conn:
-                await registration.participants.mark_unreachable(
-                    conn, promo.participant_id, utcnow()
+    """Queue the news for everyone promoted; with the runtime, send it at once and plan the
+    reminders (call it after any registration change: a person registered or promoted late
+    gets the latest reminder)."""
+    del bot  # the delivery queue sends with its own session
+    if promotions:
+        now = utcnow()
+        items = []
+        for promo in promotions:
+            reg = await registration.registrations.get(promo.event_id, promo.participant_id)
+            if reg is None:
+                continue
+            # One notice per stay on the waiting list (a person may be promoted again later).
+            stint = int(reg.queued_at.timestamp() * 1_000_000)
+            items.append(
+                NewItem(
+                    key=f"promoted:{promo.event_id}:{promo.participant_id}:{stint}",
+                    chat_id=promo.participant_id,
+                    kind=KIND_PROMOTED,
+                    not_before=now,
+                    priority=Priority.NOTICE,
+                    event_id=promo.event_id,
                 )
-            log.info("participant %s blocked the bot; marked unreachable", promo.participant_id)
-        except TelegramAPIError:
-            log.exception("could not tell %s about a freed seat", promo.participant_id)
+            )
+        async with registration.db.transaction() as conn:
+            await OutboxRepo.enqueue(conn, items, now)
+    if runtime is not None:
+        if promotions:
+            runtime.sender.wake()
+        await plan_now(runtime)
+
+
+async def render_promoted(bot: Bot, item: OutItem, db: Database) -> bool:
+    if item.event_id is None:
+        return False
+    event = await EventRepo(db).get(item.event_id)
+    if event is None or event.status is not EventStatus.SCHEDULED or event.ends_at <= utcnow():
+        return False
+    person = await attendee(db, event.id, item.chat_id)
+    if person is None or person.status is not RegStatus.REGISTERED:
+        return False  # cancelled meanwhile
+    t = translator(person.language)
+    lines: list[str] = [t("promoted.head"), "", t("done.registered", title=event.title), ""]
+    lines += details(event, t, person.timezone, registered=True)
+    lines += ["", t("notice.promoted_hint")]
+    await bot.send_message(
+        item.chat_id, Html("\n".join(lines)), reply_markup=event_buttons(event, t, registered=True)
+    )
+    return True

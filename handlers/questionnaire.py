@@ -391,6 +391,11 @@ async def resume(
 ) -> None:
     """Continue a questionnaire where it stopped (after /start, a restart, a menu detour)."""
     data = await state.get_data()
+    if data.get("flow") == "feedback":  # the feedback dialog (handlers/feedback.py)
+        from handlers.feedback import resume_feedback
+
+        await resume_feedback(bot, chat_id, state, t, registration)
+        return
     event = await registration.events.get(data["event_id"]) if data.get("event_id") else None
     if data.get("flow") == FLOW_REGISTER:
         reason = registration.closed_reason(event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, F
 from aiogram.fsm.context import FSMContext
@@ -25,6 +26,9 @@ from handlers.states import Questionnaire
 from handlers.summary import summary_items
 from storage.db import utcnow
 from storage.models import Event, Participant, RegStatus
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 routes = Routes("registration")
@@ -140,6 +144,7 @@ async def on_summary(
     form: Form,
     regions: Regions,
     registration: RegistrationService,
+    runtime: Runtime | None = None,
 ) -> None:
     data = await state.get_data()
     current_state = await state.get_state()
@@ -161,7 +166,9 @@ async def on_summary(
     action = callback_data.action
     if action is SumAction.CONFIRM:
         await callback.answer()
-        await confirm(bot, user_id, state, t, event, participant, registration, message)
+        await confirm(
+            bot, user_id, state, t, event, participant, registration, message, runtime=runtime
+        )
     elif action is SumAction.EDIT:
         await callback.answer()
         items = await summary_items(state, t, form, regions, event, registration, user_id)
@@ -217,6 +224,8 @@ async def confirm(
     participant: Participant | None,
     registration: RegistrationService,
     message: Message | None,
+    *,
+    runtime: Runtime | None = None,
 ) -> None:
     data = await state.get_data()
     answers = data.get("answers", {})
@@ -251,4 +260,6 @@ async def confirm(
             BufferedInputFile(event_ics(event, stamp=utcnow()), filename=f"{event.id}.ics"),
             caption=t("ics.caption", title=event.title),
         )
-    await notify_promotions(bot, outcome.promoted, registration)
+    # Queues "a seat has opened" for anyone promoted and plans the reminders (someone who
+    # registers 40 minutes before the start gets "starts in 40 minutes").
+    await notify_promotions(bot, outcome.promoted, registration, runtime=runtime)

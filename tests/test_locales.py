@@ -9,9 +9,11 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 from bot.app import COMMANDS
+from bot.event_input import OPTIONAL, EventField, EventProblem
 from bot.events import EventKind
 from bot.form import Problem
 from bot.i18n import LOCALES, read_catalog, translator
+from bot.notices import WATCHED
 from bot.registration import Closed
 from storage.models import RegStatus
 from tests.stand_in import parse_html
@@ -25,6 +27,17 @@ DYNAMIC = (
     | {f"problem.{p.value}" for p in Problem}
     | {f"status.{s.value}" for s in RegStatus}
     | {f"command.{c}" for c in COMMANDS}
+    # the coordinators' texts (handlers/coord_*.py)
+    | {f"coord.status.{s.value}" for s in RegStatus}
+    | {f"newevent.problem.{p.value}" for p in EventProblem}
+    | {f"newevent.field.{f.value}" for f in EventField}
+    | {
+        f"newevent.ask.{f.value}"
+        for f in EventField
+        if f not in (EventField.STARTS, EventField.DEADLINE)
+    }
+    | {f"edit.clear.{f.value}" for f in OPTIONAL}
+    | {f"notice.field.{f}" for f in WATCHED}
     | {
         "done.registered",
         "done.waitlisted",
