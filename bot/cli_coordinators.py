@@ -1,19 +1,84 @@
-"""``python -m bot coordinators ...``: placeholder until the feature lands."""
+"""``python -m bot coordinators add USER_ID [--district CODE] | remove USER_ID | list``.
+
+Works beside the running bot (the same SQLite file); the bot sees the change on the
+person's next message or button press, since the role is looked up on every update.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from bot.config import Settings
+from bot.regions import DISTRICT_CODES
 
 COMMAND = "coordinators"
 
 
+def _user_id(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Telegram user id (digits only)")
+    return int(text)
+
+
 def add_parser(sub: Any) -> None:
-    sub.add_parser(COMMAND, help="(not available yet)")
+    parser = sub.add_parser(COMMAND, help="add, remove or list coordinators")
+    commands = parser.add_subparsers(dest="coordinators_command", required=True)
+    add = commands.add_parser(
+        "add", help="make a Telegram user a coordinator (or change their scope)"
+    )
+    add.add_argument("user_id", type=_user_id, metavar="USER_ID")
+    add.add_argument(
+        "--district",
+        choices=(*DISTRICT_CODES, "all"),
+        default="all",
+        metavar="CODE",
+        help=f"limit to one federal district: {', '.join(DISTRICT_CODES)} (default: all)",
+    )
+    remove = commands.add_parser("remove", help="take the coordinator role away")
+    remove.add_argument("user_id", type=_user_id, metavar="USER_ID")
+    commands.add_parser("list", help="print the coordinators and the admins")
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    print("not available yet")
-    return 2
+    from bot.coordination import Coordinators, parse_scope
+    from bot.regions import default_regions
+    from storage.db import Database, utcnow
+
+    regions = default_regions()
+
+    def scope(district: str | None) -> str:
+        if district is None:
+            return "all (whole programme)"
+        found = regions.district(district)
+        return f"{district} ({found.name_en})" if found else district
+
+    async with Database(settings.database_path) as db:
+        coordinators = Coordinators(db)
+        if args.coordinators_command == "add":
+            district = parse_scope(args.district)
+            new = await coordinators.add(args.user_id, district, None, utcnow())
+            verb = "is now a coordinator" if new else "is a coordinator; scope set"
+            print(f"{args.user_id} {verb}: {scope(district)}")
+            if args.user_id in settings.admin_ids:
+                print("Note: this user is also an admin (ADMIN_IDS) and keeps full rights.")
+            return 0
+        if args.coordinators_command == "remove":
+            if await coordinators.remove(args.user_id):
+                print(f"{args.user_id} is no longer a coordinator")
+                return 0
+            print(f"Error: {args.user_id} is not a coordinator", file=sys.stderr)
+            return 1
+        items = await coordinators.list()
+        if not items:
+            print("No coordinators yet. Add one with: python -m bot coordinators add USER_ID")
+        for c in items:
+            name = c.first_name or "-"
+            if c.username:
+                name += f" @{c.username}"
+            added = c.created_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+            print(f"{c.telegram_id}\t{scope(c.district)}\t{name}\tadded {added}")
+        admins = ", ".join(str(i) for i in sorted(settings.admin_ids)) or "none"
+        print(f"Admins (ADMIN_IDS): {admins}")
+        return 0

@@ -32,7 +32,7 @@ class SheetLabels:
     organisation: str  # «Организация»
     region: str  # «Регион»
     signature: str  # «Подпись»
-    footer: str  # «Страница &P из &N»
+    page: str  # «Страница»: the footer reads «Страница 1 / 3»
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class SheetRow:
 
 
 def _text(value: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return str(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
 def registration_sheet(
@@ -119,7 +119,7 @@ def registration_sheet(
     ws.print_options.horizontalCentered = True
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.print_area = f"A1:{last_column}{last_row}"
-    ws.oddFooter.center.text = labels.footer
+    ws.oddFooter.center.text = labels.page.replace("&", "&&") + " &P / &N"
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
 
     out = io.BytesIO()

@@ -9,6 +9,10 @@ def get_routers() -> list[Router]:
     from handlers import (
         broadcast,
         common,
+        coord_edit,
+        coord_events,
+        coord_newevent,
+        coord_stats,
         coordinators,
         errors,
         events,
@@ -23,6 +27,16 @@ def get_routers() -> list[Router]:
 
     return [
         errors.routes.build(),
+        # Coordinators before common: common's /start with a payload calls every payload it
+        # does not know a bad event link, so /start co_<token> (an invitation) must be taken
+        # first; and /cancel inside a coordinator's dialog ends that dialog. These routers
+        # take only their own commands, buttons and FSM states, and check the role on every
+        # update; coordinators (the refusals) comes last of them.
+        coord_events.routes.build(),
+        coord_newevent.routes.build(),
+        coord_edit.routes.build(),
+        coord_stats.routes.build(),
+        coordinators.routes.build(),
         # Commands and menu buttons come before the questionnaire, so /cancel, /help, /my ...
         # work in the middle of a dialog; the questionnaire takes plain answers only.
         common.routes.build(),
@@ -32,7 +46,6 @@ def get_routers() -> list[Router]:
         registration.routes.build(),
         reminders.routes.build(),
         # Staff routers check the role on every update (filters in handlers/filters.py).
-        coordinators.routes.build(),
         broadcast.routes.build(),
         # Feedback and the questionnaire take free text in their FSM states.
         feedback.routes.build(),

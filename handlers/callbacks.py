@@ -91,6 +91,80 @@ class LangCb(CallbackData, prefix="lg1"):
     code: str
 
 
+# --- coordinators (/coord, /newevent, /stats, /coordinators) --------------------------------
+# Every press is checked again for the role and, with an event, for the coordinator's scope.
+
+
+class CoAction(StrEnum):
+    OPEN = "o"
+    PEOPLE = "p"
+    CSV = "c"
+    XLSX = "x"
+    SHEET = "s"
+    STATS = "t"
+    EDIT = "e"
+    CANCEL = "k"
+    CANCEL_YES = "y"
+
+
+class CoEventCb(CallbackData, prefix="ce1"):
+    action: CoAction
+    event_id: str
+    page: int = 0
+
+
+class CoListCb(CallbackData, prefix="cl1"):
+    """A page of the coordinator's events (/coord) or of the events to pick for /stats."""
+
+    page: int
+    stats: bool = False
+
+
+class NeAction(StrEnum):
+    START = "n"
+    KIND = "k"
+    DISTRICT = "d"
+    SKIP = "s"
+    CREATE = "c"
+    ABORT = "x"
+
+
+class NewEventCb(CallbackData, prefix="ne1"):
+    action: NeAction
+    value: str = ""
+
+
+class EdAction(StrEnum):
+    FIELD = "f"  # change this field
+    PICK = "p"  # a value chosen with a button (kind: its two-letter code, district)
+    CLEAR = "c"  # leave an optional field empty
+    SAVE = "s"
+
+
+class CoEditCb(CallbackData, prefix="cd1"):
+    action: EdAction
+    event_id: str
+    field: str  # bot.event_input.EventField
+    value: str = ""
+
+
+class AdmAction(StrEnum):
+    LIST = "l"
+    INVITE = "i"
+    INVITE_SCOPE = "s"  # value: a district code or "all"
+    REMOVE = "r"  # value: the coordinator's Telegram id
+    REMOVE_YES = "y"
+
+
+class CoordAdminCb(CallbackData, prefix="ca1"):
+    action: AdmAction
+    value: str = ""
+
+
+class CoStatsCb(CallbackData, prefix="cs1"):
+    """The statistics of the coordinator's whole scope."""
+
+
 # --- reminders, change notices and feedback (sent through the delivery queue) ----------------
 
 

@@ -10,3 +10,25 @@ from aiogram.fsm.state import State, StatesGroup
 class Questionnaire(StatesGroup):
     answering = State()
     summary = State()
+
+
+class NewEvent(StatesGroup):
+    """/newevent, one state per field (bot.event_input.STEPS). Data: ``ne`` = the draft."""
+
+    title = State()
+    kind = State()
+    district = State()
+    starts = State()
+    duration = State()
+    place = State()
+    capacity = State()
+    deadline = State()
+    description = State()
+    confirm = State()
+
+
+class EditEvent(StatesGroup):
+    """Changing one field of an event. Data: ``ed`` = {"event_id", "field", "value"}."""
+
+    value = State()
+    confirm = State()
