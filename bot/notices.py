@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -32,10 +33,20 @@ def changed_fields(old: Event, new: Event) -> list[str]:
     return [name for name in WATCHED if getattr(old, name) != getattr(new, name)]
 
 
+def snapshot(event: Event) -> dict[str, Any]:
+    """The watched details as stored in a notice (what the person knows after reading it)."""
+    return {
+        "starts_at": to_db(event.starts_at),
+        "duration_minutes": event.duration_minutes,
+        "online_url": event.online_url,
+        "location": event.location,
+    }
+
+
 def details_hash(event: Event) -> str:
     """A short fingerprint of the watched details (the notice's de-duplication key)."""
-    details = [to_db(event.starts_at), event.duration_minutes, event.online_url, event.location]
-    return hashlib.sha256(json.dumps(details).encode()).hexdigest()[:12]
+    details = json.dumps(snapshot(event), sort_keys=True)
+    return hashlib.sha256(details.encode()).hexdigest()[:12]
 
 
 def notice_key(event_id: str, participant_id: int, fingerprint: str) -> str:
@@ -52,18 +63,17 @@ async def queue_changes(
     """Queue what the registrants must be told about this change; returns how many."""
     if old is None or new.ends_at <= now:
         return 0  # a new event, or one that is over: nobody to warn
-    outbox = OutboxRepo
     if new.status is EventStatus.CANCELLED:
         if old.status is EventStatus.CANCELLED:
             return 0
         # Nothing else about this event is worth sending any more.
-        await outbox.drop(
+        await OutboxRepo.drop(
             conn,
             "event_id = ? AND kind IN ('reminder', 'notice', 'promoted', 'feedback')",
             (new.id,),
         )
         people = await attendees(conn, new.id, REGISTRANTS)
-        return await outbox.enqueue(
+        return await OutboxRepo.enqueue(
             conn,
             [
                 NewItem(
@@ -84,29 +94,46 @@ async def queue_changes(
         return 0
     if "starts_at" in changed:
         # Reminders of the old time go; the planner queues those of the new time.
-        await outbox.drop(conn, "event_id = ? AND kind = 'reminder'", (new.id,))
-    await outbox.drop(conn, "event_id = ? AND kind = 'notice'", (new.id,))  # overtaken
+        await OutboxRepo.drop(conn, "event_id = ? AND kind = 'reminder'", (new.id,))
+    # A notice not sent yet is overtaken: the new one tells what differs from what the person
+    # was last told (the details before the first of the changes not sent).
+    unsent = await _pending_notices(conn, new.id)
+    await OutboxRepo.drop(conn, "event_id = ? AND kind = 'notice'", (new.id,))
     fingerprint = details_hash(new)
-    payload = {
-        "changed": changed,
-        "restored": restored,
-        "hash": fingerprint,
-        "old_starts_at": to_db(old.starts_at) if "starts_at" in changed else None,
-    }
-    people = await attendees(conn, new.id, REGISTRANTS)
-    return await outbox.enqueue(
-        conn,
-        [
+    now_known = snapshot(new)
+    items = []
+    for person in await attendees(conn, new.id, REGISTRANTS):
+        earlier = unsent.get(person.participant_id, {})
+        known = earlier.get("known") or snapshot(old)
+        fields = [name for name in WATCHED if known.get(name) != now_known[name]]
+        restored_too = restored or bool(earlier.get("restored"))
+        if not fields and not restored_too:
+            continue  # changed and changed back before anyone was told
+        payload = {
+            "changed": fields,
+            "restored": restored_too,
+            "hash": fingerprint,
+            "known": known,
+            "old_starts_at": known["starts_at"] if "starts_at" in fields else None,
+        }
+        items.append(
             NewItem(
-                key=notice_key(new.id, a.participant_id, fingerprint),
-                chat_id=a.participant_id,
+                key=notice_key(new.id, person.participant_id, fingerprint),
+                chat_id=person.participant_id,
                 kind=KIND_NOTICE,
                 not_before=now,
                 priority=Priority.NOTICE,
                 payload=payload,
                 event_id=new.id,
             )
-            for a in people
-        ],
-        now,
-    )
+        )
+    return await OutboxRepo.enqueue(conn, items, now)
+
+
+async def _pending_notices(conn: aiosqlite.Connection, event_id: str) -> dict[int, dict[str, Any]]:
+    async with conn.execute(
+        "SELECT chat_id, payload FROM outbox WHERE event_id = ? AND kind = 'notice' "
+        "AND status = 'pending' ORDER BY id",
+        (event_id,),
+    ) as cur:
+        return {row[0]: json.loads(row[1]) for row in await cur.fetchall()}
