@@ -109,7 +109,7 @@ _YMD = re.compile(
 _MSK = re.compile(r"^(?:мск|msk)(?:\s*(?P<sign>[+-])\s*(?P<h>\d{1,2}))?$")
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$")
 _DURATION = re.compile(
-    r"^(?:(?P<d>\d+)\s*(?:d|day|days|д|дн|дня|дней|сут|суток)\.?)?\s*"
+    r"^(?:(?P<d>\d+)\s*(?:d|day|days|д|дн|день|дня|дней|сут|суток)\.?)?\s*"
     r"(?:(?P<h>\d+)\s*(?:h|hr|hrs|hour|hours|ч|час|часа|часов)\.?)?\s*"
     r"(?:(?P<m>\d+)\s*(?:m|min|mins|minute|minutes|м|мин|минут|минуты|минута)\.?)?$"
 )
@@ -315,6 +315,12 @@ def event_from_draft(draft: Draft, event_id: str, base: Event | None = None) -> 
         "registration_deadline": _moment(draft.get(EventField.DEADLINE)),
         "description": draft.get(EventField.DESCRIPTION) or "",
     }
+    deadline, ends = (
+        spec["registration_deadline"],
+        starts + timedelta(minutes=spec["duration_minutes"]),
+    )
+    if deadline is not None and deadline > ends:
+        raise InputProblem(EventProblem.DEADLINE_AFTER_START)
     if base is not None:
         spec.update(
             questions=base.questions,
@@ -330,11 +336,11 @@ def event_from_draft(draft: Draft, event_id: str, base: Event | None = None) -> 
 
 def check_event(event: Event, now: datetime) -> None:
     """What must hold when an event is saved from the chat (times may have passed since
-    they were typed)."""
+    they were typed; a new start may leave the deadline behind)."""
     if event.starts_at <= now:
         raise InputProblem(EventProblem.WHEN_PAST)
     deadline = event.registration_deadline
-    if deadline is not None and deadline > event.starts_at:
+    if deadline is not None and deadline > event.ends_at:
         raise InputProblem(EventProblem.DEADLINE_AFTER_START)
 
 

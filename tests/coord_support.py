@@ -1,0 +1,75 @@
+"""Shared by the coordinator tests: who is who, settings with an admin, people registered
+through the registration service (the conversation itself is tested elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import Settings
+from bot.coordination import Coordinators
+from bot.registration import RegisterOutcome
+from storage.db import Database, utcnow
+from storage.participants import ParticipantRepo
+from tests.conftest import RunningBot
+from tests.people import Person
+from tests.stand_in import TEST_TOKEN, StandInServer
+
+ADMIN = 7001
+UFO = 7002  # coordinator of the Ural district
+PFO = 7003  # coordinator of the Volga district
+ALL = 7004  # coordinator of the whole programme
+BOT_LINK = "https://t.me/ethnic_test_bot?start="
+
+
+def coord_settings(tmp_path: Path, server: StandInServer) -> Settings:
+    return Settings(
+        bot_token=TEST_TOKEN,  # type: ignore[arg-type]
+        database_path=tmp_path / "bot.sqlite3",
+        telegram_api_url=server.base_url,
+        admin_ids=frozenset({ADMIN}),
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+def staff(server: StandInServer) -> dict[str, Person]:
+    return {
+        "admin": Person(server, ADMIN, "Анна", username="anna_admin"),
+        "ufo": Person(server, UFO, "Ульяна", username="ulyana_ufo"),
+        "pfo": Person(server, PFO, "Павел", username="pavel_pfo"),
+        "all": Person(server, ALL, "Алексей", username="alexey_all"),
+    }
+
+
+async def appoint(db: Database) -> None:
+    """The three coordinators (as `python -m bot coordinators add` would)."""
+    coordinators = Coordinators(db)
+    for user_id, district in ((UFO, "ufo"), (PFO, "pfo"), (ALL, None)):
+        await coordinators.add(user_id, district, ADMIN, utcnow())
+
+
+async def register(
+    running: RunningBot,
+    user_id: int,
+    event_id: str,
+    *,
+    name: str,
+    organisation: str = "АНО «Дом дружбы»",
+    region: str = "RU-SVE",
+    role: str = "ngo_leader",
+) -> RegisterOutcome:
+    """A participant with a profile, registered (or waitlisted) for ``event_id``."""
+    async with running.db.transaction() as conn:
+        await ParticipantRepo(running.db).upsert_seen(
+            conn, user_id, name.split()[-1], None, "ru", utcnow()
+        )
+    profile: dict[str, str | None] = {
+        "consent": "yes",
+        "full_name": name,
+        "organization": organisation,
+        "position": "председатель",
+        "role": role,
+        "region": region,
+        "phone": f"+7912{user_id:07d}",
+        "email": f"p{user_id}@example.ru",
+    }
+    return await running.registration.register(user_id, event_id, profile, {})
