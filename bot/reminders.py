@@ -7,8 +7,10 @@ that has not started, the reminder of the latest reminder moment that has passed
 a de-duplication key), so it runs as often as convenient:
 
 * at each reminder or feedback moment (an APScheduler ``DateTrigger`` job per moment);
-* every ``RESCAN_SECONDS`` (events imported from the command line in another process, a
-  moment missed while the event loop was busy), which also rebuilds those jobs;
+* within ``WATCH_SECONDS`` of a change written by another process (``python -m bot events
+  import`` beside the running bot: SQLite's ``PRAGMA data_version`` moves);
+* every ``RESCAN_SECONDS`` anyway (a moment missed while the event loop was busy), which also
+  rebuilds those jobs;
 * at start (what passed while the bot was stopped);
 * right after a registration or a promotion (``plan_now``).
 
@@ -49,6 +51,8 @@ KIND_REMINDER = "reminder"
 KIND_FEEDBACK = "feedback"
 #: How often the plan is made again even when no moment is due (see the module docstring).
 RESCAN_SECONDS = 30.0
+#: How often to look whether another process (the command line) wrote to the database.
+WATCH_SECONDS = 2.0
 #: Feedback is asked for up to this long after it became due (not for long-past events
 #: when the bot was down for a long time or the feature is switched on).
 FEEDBACK_WINDOW = timedelta(days=3)
@@ -181,6 +185,7 @@ class Reminders:
         self.rescan_seconds = rescan_seconds
         self._lock = asyncio.Lock()
         self._jobs: set[str] = set()
+        self._data_version: int | None = None
 
     def start(self) -> None:
         self.scheduler.add_job(
@@ -193,6 +198,25 @@ class Reminders:
             max_instances=1,
             misfire_grace_time=None,
         )
+        self.scheduler.add_job(
+            self.watch,
+            "interval",
+            seconds=WATCH_SECONDS,
+            id=JOB_PREFIX + "watch",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+
+    async def watch(self) -> None:
+        """Plan again when another process has written to the database since the last look
+        (SQLite changes ``data_version`` only for commits of other connections)."""
+        row = await self.db.fetchone("PRAGMA data_version")
+        version = int(row[0]) if row else 0
+        if self._data_version is not None and version != self._data_version:
+            await self.plan_now()
+        self._data_version = version
 
     async def plan_now(self, at: datetime | None = None) -> int:
         """Queue what is due now (``at``: the moment a job was set for, in case the
