@@ -30,8 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     events_sub.add_parser("list", help="print the events")
 
-    export = sub.add_parser("export", help="export an event's registrations")
+    export = sub.add_parser("export", help="export an event's registrations (or its feedback)")
     export.add_argument("--event", required=True, help="the event id")
+    export.add_argument(
+        "--feedback", action="store_true", help="the feedback answers instead of registrations"
+    )
     export.add_argument("--format", choices=("csv", "xlsx"), default=None)
     export.add_argument("--output", type=Path, default=None, help="file (default: CSV to stdout)")
     for module in cli_modules():
@@ -133,7 +136,7 @@ async def events_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def export_command(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.export import ExportError, registration_table, to_csv, to_xlsx
+    from bot.export import ExportError, feedback_table, registration_table, to_csv, to_xlsx
     from bot.form import default_form, load_form
     from bot.regions import default_regions
     from storage.db import Database
@@ -154,14 +157,19 @@ async def export_command(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     async with Database(settings.database_path) as db:
         try:
-            table = await registration_table(
-                db,
-                args.event,
-                form,
-                default_regions(),
-                settings.zone,
-                settings.default_locale,
-            )
+            if args.feedback:
+                table = await feedback_table(
+                    db, args.event, default_regions(), settings.zone, settings.default_locale
+                )
+            else:
+                table = await registration_table(
+                    db,
+                    args.event,
+                    form,
+                    default_regions(),
+                    settings.zone,
+                    settings.default_locale,
+                )
         except ExportError as exc:
             print(f"Error: {exc}", file=sys.stderr)
             return 1

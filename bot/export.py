@@ -1,4 +1,4 @@
-"""Registration lists as CSV (UTF-8 with BOM, so Excel reads Cyrillic) or XLSX."""
+"""Registration lists and feedback as CSV (UTF-8 with BOM, so Excel reads Cyrillic) or XLSX."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from bot.feedback import feedback_questions
 from bot.form import Form, Question, QuestionType, display_value, parse_questions
 from bot.regions import Regions
 from storage.db import Database
 from storage.events import EventRepo, RegistrationRepo
+from storage.feedback import FeedbackRepo
 from storage.models import RegStatus
 from storage.participants import ParticipantRepo
 
@@ -88,6 +90,33 @@ async def registration_table(
             row.append(_shown(q, own.get(q.id), locale, regions))
         rows.append(row)
     return Table(header, rows)
+
+
+FEEDBACK_FIXED = ["event_id", "telegram_id", "username", "answered_at"]
+
+
+async def feedback_table(
+    db: Database, event_id: str, regions: Regions, zone: ZoneInfo, locale: str = "ru"
+) -> Table:
+    """One row per participant who answered: the event's feedback questions (or the standard
+    rating and comment) as columns, choices by their label, a skipped answer empty."""
+    event = await EventRepo(db).get(event_id)
+    if event is None:
+        raise ExportError(f"no event with id {event_id!r}")
+    questions = feedback_questions(event)
+    people = ParticipantRepo(db)
+    rows: list[list[str | int | None]] = []
+    for answer in await FeedbackRepo(db).of_event(event_id):
+        person = await people.get(answer.participant_id)
+        row: list[str | int | None] = [
+            event.id,
+            answer.participant_id,
+            person.username if person else None,
+            answer.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+        ]
+        row += [_shown(q, answer.answers.get(q.id), locale, regions) for q in questions]
+        rows.append(row)
+    return Table(FEEDBACK_FIXED + [q.id for q in questions], rows)
 
 
 def _safe(value: str | int | None) -> str | int | None:
