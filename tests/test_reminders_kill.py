@@ -1,0 +1,125 @@
+"""``python -m bot`` killed (SIGKILL) after a reminder's moment, while the reminders are on
+their way to Telegram: after a restart each participant gets exactly one."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from bot.events import import_events
+from bot.form import default_form
+from bot.regions import default_regions
+from bot.registration import RegistrationService
+from storage.db import Database, utcnow
+from storage.models import Event
+from storage.participants import ParticipantRepo
+from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
+from tests.test_run_main import env_for
+
+PEOPLE = [TgUser(9100 + i, f"Участник{i}") for i in range(3)]
+
+
+async def prepare(path: Path, starts_in: float) -> None:
+    event = Event(
+        id="ufo",
+        title="Стратегическая сессия УФО",
+        kind="online_session",
+        district="ufo",
+        starts_at=utcnow() + timedelta(seconds=starts_in),
+        duration_minutes=90,
+        location=None,
+        online_url="https://meet.example.org/ufo",
+        capacity=None,
+        registration_deadline=None,
+        description="",
+    )
+    async with Database(path) as db:
+        await import_events(db, [event], utcnow())
+        async with db.transaction() as conn:
+            for user in PEOPLE:
+                await ParticipantRepo(db).upsert_seen(
+                    conn, user.id, user.first_name, None, "ru", utcnow()
+                )
+        service = RegistrationService(db, default_form(), default_regions())
+        for user in PEOPLE:
+            await service.register(user.id, "ufo", {}, {})
+
+
+async def run_bot(tmp_path: Path, server: StandInServer) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env_for(
+            tmp_path,
+            BOT_TOKEN=TEST_TOKEN,
+            TELEGRAM_API_URL=server.base_url,
+            DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+            REMINDER_OFFSETS="59s",
+        ),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def statuses(path: Path) -> list[str]:
+    async with Database(path) as db:
+        rows = await db.fetchall("SELECT status FROM outbox WHERE kind = 'reminder' ORDER BY id")
+    return [row[0] for row in rows]
+
+
+def reminders(server: StandInServer) -> dict[int, int]:
+    sent: dict[int, int] = {}
+    for call in server.calls:
+        if call.ok and call.method == "sendMessage" and "Напоминание" in str(call.params["text"]):
+            assert call.chat_id is not None
+            sent[call.chat_id] = sent.get(call.chat_id, 0) + 1
+    return sent
+
+
+async def test_sigkill_while_reminders_are_in_flight_then_exactly_one_each(
+    tmp_path: Path, server: StandInServer
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    # Its reminder (59 s before) is due in 1 s; the start leaves room for two slow starts of
+    # the bot (importing aiogram alone takes seconds on a small machine).
+    await prepare(path, starts_in=60)
+    for user in PEOPLE:
+        server.add_chat(user)
+    server.delay = 60  # Telegram holds every message: they stay in flight
+
+    first = await run_bot(tmp_path, server)
+    try:
+        await server.wait_polling(timeout=30)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        while await statuses(path) != ["sending"] * len(PEOPLE):
+            assert loop.time() < deadline, f"the reminders were not sent: {await statuses(path)}"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # the requests reach the server and wait for its answer
+    finally:
+        first.kill()  # SIGKILL: no shutdown, nothing recorded after this point
+        await first.wait()
+    assert reminders(server) == {}  # Telegram accepted nothing
+
+    server.delay = 0
+    second = await run_bot(tmp_path, server)
+    try:
+        for user in PEOPLE:
+            await server.wait_for(
+                lambda c, uid=user.id: c.ok and c.chat_id == uid and c.method == "sendMessage",
+                timeout=20,
+            )
+        await server.wait_idle(quiet=1.0)
+        assert reminders(server) == {user.id: 1 for user in PEOPLE}
+        # nothing is left to send (and the planner never queues a key twice)
+        assert await statuses(path) == ["sent"] * len(PEOPLE)
+    finally:
+        second.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(second.communicate(), 30)
+    assert second.returncode == 0, stderr.decode()
+    assert b"Traceback" not in stderr
