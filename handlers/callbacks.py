@@ -91,6 +91,41 @@ class LangCb(CallbackData, prefix="lg1"):
     code: str
 
 
+# --- announcements (/broadcast) ---------------------------------------------------------------
+
+
+class BcAction(StrEnum):
+    ALL = "a"  # everyone (a district coordinator: everyone of their district)
+    EVENTS = "e"  # the list of events
+    DISTRICTS = "d"  # the list of districts
+    BACK = "b"
+    SEND = "s"
+    CANCEL = "x"
+
+
+class BroadcastCb(CallbackData, prefix="bc1"):
+    action: BcAction
+
+
+class EvScope(StrEnum):
+    ASK = "q"  # the event was chosen: ask about the waiting list if it has one
+    REGISTERED = "r"
+    WITH_WAITLIST = "w"
+
+
+class BcEventCb(CallbackData, prefix="bc1e"):
+    event_id: str
+    scope: EvScope
+
+
+class BcDistrictCb(CallbackData, prefix="bc1d"):
+    code: str
+
+
+class BcStopCb(CallbackData, prefix="bc1s"):
+    broadcast_id: int
+
+
 # --- coordinators (/coord, /newevent, /stats, /coordinators) --------------------------------
 # Every press is checked again for the role and, with an event, for the coordinator's scope.
 

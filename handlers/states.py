@@ -12,6 +12,15 @@ class Questionnaire(StatesGroup):
     summary = State()
 
 
+class BroadcastFlow(StatesGroup):
+    """/broadcast: the audience, then the message, then Send. Data: ``bc`` = {"audience",
+    "chat", "message"}."""
+
+    audience = State()
+    message = State()
+    confirm = State()
+
+
 class NewEvent(StatesGroup):
     """/newevent, one state per field (bot.event_input.STEPS). Data: ``ne`` = the draft."""
 
