@@ -189,8 +189,12 @@ async def on_text(
 
 
 @routes.message(StateFilter(EditEvent), not_command)
-async def on_other(message: Message, t: Translator) -> None:
-    await message.answer(t("edit.use_text"))
+async def on_other(message: Message, state: FSMContext, t: Translator) -> None:
+    """A sticker while a value is asked for, or anything while "Save" is awaited."""
+    if await state.get_state() == EditEvent.confirm.state:
+        await message.answer(t("newevent.use_buttons"))
+    else:
+        await message.answer(t("edit.use_text"))
 
 
 INVALID = object()

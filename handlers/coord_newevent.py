@@ -92,7 +92,9 @@ async def ask(
 ) -> None:
     steps = steps_for(role)
     await state.set_state(STATE_OF[field])
-    progress = t("newevent.progress", n=steps.index(field) + 1, total=len(steps))
+    # (a scope changed mid-dialog may leave a step that is no longer asked: count it last)
+    number = steps.index(field) + 1 if field in steps else len(steps)
+    progress = t("newevent.progress", n=number, total=len(steps))
     await bot.send_message(
         chat_id,
         Html(progress + "\n" + prompt(field, t, settings)),

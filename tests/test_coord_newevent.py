@@ -378,3 +378,22 @@ async def test_a_started_or_cancelled_event_cannot_be_edited(
     assert reply.alerts == ["Это мероприятие уже отменено."]
     reply = await ulyana.click_data("cd1:f:ufo-off:ti:")
     assert reply.alerts == ["Это мероприятие уже отменено."]
+
+
+async def test_stray_messages_while_editing(running: RunningBot, server: StandInServer) -> None:
+    await appoint(running.db)
+    await running.add_events(make_event("ufo-online"))
+    ulyana = staff(server)["ufo"]
+    await open_edit(ulyana, "УФО")
+    await ulyana.click("Длительность")
+    reply = await ulyana.send_sticker()
+    assert reply.texts == ["Напишите новое значение текстом или нажмите кнопку под сообщением."]
+    reply = await ulyana.send("2ч")
+    assert "Станет: 2 часа" in reply.text
+    reply = await ulyana.send("3ч")  # "Save" is awaited
+    assert reply.texts == ["Выберите вариант кнопкой под сообщением."]
+    reply = await ulyana.send("/cancel")
+    assert reply.texts == ["Изменение отменено."]
+    assert (await EventRepo(running.db).get("ufo-online")).duration_minutes == 180  # type: ignore[union-attr]
+    reply = await ulyana.click_data("cd1:s:ufo-online:du:")
+    assert reply.alerts == ["Эта кнопка уже не действует."]
