@@ -28,7 +28,7 @@ from bot.registration import RegistrationService
 from bot.roles import Role
 from handlers import coord_keyboards as kb
 from handlers import coord_views as views
-from handlers.callbacks import CoAction, CoEditCb, CoEventCb, EdAction
+from handlers.callbacks import CoAction, CoEditCb, CoEventCb, EdAction, Menu, MenuCb
 from handlers.common_ui import show
 from handlers.coord_common import (
     StaffRoutes,
@@ -186,6 +186,14 @@ async def on_text(
         )
         return
     await propose(message, event, field, value, state, t, regions, settings)
+
+
+@routes.callback_query(MenuCb.filter(F.action == Menu.RESUME), StateFilter(EditEvent))
+async def resume(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    """/start offers to continue "the registration"; a half-done edit is simply dropped."""
+    await callback.answer()
+    await leave(state)
+    await show(callback, t("edit.aborted"))
 
 
 @routes.message(StateFilter(EditEvent), not_command)

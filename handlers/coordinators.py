@@ -19,7 +19,7 @@ from bot.regions import Regions
 from bot.roles import Role
 from handlers import coord_keyboards as kb
 from handlers import coord_views as views
-from handlers.callbacks import AdmAction, CoordAdminCb
+from handlers.callbacks import AdmAction, CoordAdminCb, Menu, MenuCb
 from handlers.common_ui import show
 from handlers.coord_common import (
     COMMANDS,
@@ -161,3 +161,10 @@ async def refuse_in_dialog(message: Message, state: FSMContext, t: Translator) -
     """Someone removed from the coordinators in the middle of a dialog."""
     await leave(state)
     await message.answer(t("coord.denied"))
+
+
+@routes.callback_query(MenuCb.filter(F.action == Menu.RESUME), StateFilter(NewEvent, EditEvent))
+async def refuse_resume(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    """The same, pressing "Continue" after /start: the dialog is over."""
+    await leave(state)
+    await callback.answer(t.plain("coord.denied_short"), show_alert=True)

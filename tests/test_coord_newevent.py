@@ -397,3 +397,9 @@ async def test_stray_messages_while_editing(running: RunningBot, server: StandIn
     assert (await EventRepo(running.db).get("ufo-online")).duration_minutes == 180  # type: ignore[union-attr]
     reply = await ulyana.click_data("cd1:s:ufo-online:du:")
     assert reply.alerts == ["Эта кнопка уже не действует."]
+    await ulyana.click_data("ce1:e:ufo-online:0")
+    await ulyana.click("Длительность")
+    reply = await ulyana.send("/start")
+    reply = await ulyana.click("Продолжить")
+    assert reply.text == "Изменение отменено."
+    assert (await EventRepo(running.db).get("ufo-online")).duration_minutes == 180  # type: ignore[union-attr]

@@ -22,6 +22,7 @@ from handlers.callbacks import (
     NeAction,
     NewEventCb,
 )
+from storage.db import utcnow
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
 from tests.conftest import RunningBot, make_event
@@ -202,6 +203,14 @@ async def test_removed_in_the_middle_of_a_dialog(
     assert reply.alerts == [DENIED_BUTTON]
     reply = await ulyana.send("29.11.2030 14:00")
     assert reply.texts == [DENIED]
+    assert await running.dp.storage.get_state(key=key(running, ulyana)) is None
+    # the same after /start and "Continue"
+    await Coordinators(running.db).add(UFO, "ufo", None, utcnow())
+    await ulyana.send("/newevent")
+    await Coordinators(running.db).remove(UFO)
+    reply = await ulyana.send("/start")
+    reply = await ulyana.click("Продолжить")
+    assert reply.alerts == [DENIED_BUTTON]
     assert await running.dp.storage.get_state(key=key(running, ulyana)) is None
     assert await EventRepo(running.db).all() == []
 
