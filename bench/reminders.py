@@ -1,12 +1,15 @@
 """Reminders to many participants at one moment, through the delivery queue.
 
     python -m bench.reminders [--participants 2000] [--json out.json] [--only fast|limited]
+                              [--same-process]
 
 The real bot (``create_bot`` + ``create_dispatcher``, as ``python -m bot`` builds it, with its
 delivery queue and scheduler) polls the stand-in Bot API server of the tests (real HTTP on
-127.0.0.1, ``tests/stand_in.py``). N participants are registered for one online session whose
-one reminder moment comes a few seconds after the bot has started. Two runs, each with a fresh
-server and database:
+127.0.0.1, ``tests/stand_in.py``). The server runs in a child process, as Telegram runs on
+other machines; ``--same-process`` runs it in the bot's event loop instead (then the bot and
+the server share one CPU, and the figures are the bot's worst case). N participants are
+registered for one online session whose one reminder moment comes a few seconds after the bot
+has started. Two runs, each with a fresh database and fresh counters on the server:
 
 * **fast**: the stand-in answers every call, ``BROADCAST_RATE=1000`` (paid broadcasts).
   Goal: the first reminder leaves within 1 s of the moment, the last within 3 s.
@@ -15,10 +18,10 @@ server and database:
   Goal: at least 0.95 x 30 = 28.5 reminders per second, at most three 429 answers, none
   lost, none twice.
 
-"Leaves" is the moment the server receives the call (the client's clock and the server's are
-the same here). The rate is (N - 1) / (last - first). Every participant must receive exactly
-one reminder and every row of the queue must end ``sent``; otherwise the benchmark stops with
-``benchmark failed: ...`` and exit status 1. Speed is measured here, never in the tests.
+"Leaves" is the moment the server receives the call (one machine, one clock). The rate is
+(N - 1) / (last - first). Every participant must receive exactly one reminder and every row
+of the queue must end ``sent``; otherwise the benchmark stops with ``benchmark failed: ...``
+and exit status 1. Speed is measured here, never in the tests.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from aiohttp import ClientSession, web
+
 from bot.app import create_dispatcher
 from bot.config import Settings
 from bot.events import import_events
@@ -48,6 +53,7 @@ from storage.db import Database, to_db, utcnow
 from storage.models import Event
 from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
 
+ROOT = Path(__file__).resolve().parent.parent
 FIRST_USER_ID = 6_000_001
 LEAD = 6.0  # seconds from the bot's start to the moment (the first plan sets the job)
 
@@ -106,7 +112,8 @@ SCENARIOS = {
 
 class CountingServer(StandInServer):
     """The stand-in, recording nothing (``record=False``) but per-chat counts of accepted
-    messages and the wall-clock times at which sending calls arrived."""
+    messages and the wall-clock times at which they arrived; ``/bench/reset`` and
+    ``/bench/stats`` control it from the benchmark's process."""
 
     def __init__(self) -> None:
         super().__init__(TEST_TOKEN, record=False)
@@ -123,6 +130,103 @@ class CountingServer(StandInServer):
                 self.first_arrival = arrived
             self.last_arrival = arrived
         return result
+
+    def reset(self, first: int, count: int, limit: float | None) -> dict[str, Any]:
+        for i in range(count):
+            self.add_chat(TgUser(first + i, f"Участник{i}"))
+        self.accepted.clear()
+        self.first_arrival = self.last_arrival = None
+        self.count_429 = 0
+        self.rate_limit(limit)
+        return {"ok": True}
+
+    def stats(self, first: int, count: int) -> dict[str, Any]:
+        got = [self.accepted.get(first + i, 0) for i in range(count)]
+        return {
+            "received": sum(1 for n in got if n),
+            "lost": sum(1 for n in got if n == 0),
+            "twice": sum(1 for n in got if n > 1),
+            "first": self.first_arrival,
+            "last": self.last_arrival,
+            "count_429": self.count_429,
+        }
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if not request.path.startswith("/bench/"):
+            return await super()._handle(request)
+        body = await request.json()
+        if request.path == "/bench/reset":
+            return web.json_response(self.reset(body["first"], body["count"], body["limit"]))
+        return web.json_response(self.stats(body["first"], body["count"]))
+
+
+async def serve() -> None:
+    """The child process: run the server, print its address, stop when stdin closes."""
+    async with CountingServer() as server:
+        print(server.base_url, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+class Server:
+    """The counting server, in a child process (default) or in this event loop."""
+
+    def __init__(self, same_process: bool) -> None:
+        self.same_process = same_process
+        self.local: CountingServer | None = None
+        self.proc: asyncio.subprocess.Process | None = None
+        self.http: ClientSession | None = None
+        self.base_url = ""
+
+    async def __aenter__(self) -> Server:
+        if self.same_process:
+            self.local = CountingServer()
+            await self.local.start()
+            self.base_url = self.local.base_url
+            return self
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.reminders",
+            "--serve",
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert self.proc.stdout is not None
+        self.base_url = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode().strip()
+        if not self.base_url:
+            raise BenchError("the server process did not start")
+        self.http = ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.local is not None:
+            await self.local.stop()
+        if self.http is not None:
+            await self.http.close()
+        if self.proc is not None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 10)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+    async def call(self, action: str, **body: Any) -> dict[str, Any]:
+        if self.local is not None:
+            if action == "reset":
+                return self.local.reset(**body)
+            return self.local.stats(**body)
+        assert self.http is not None
+        async with self.http.post(f"{self.base_url}/bench/{action}", json=body) as response:
+            result: dict[str, Any] = await response.json()
+            return result
+
+    async def wait_polling(self) -> None:
+        """Until the bot holds a getUpdates request (seen from this process: it answered)."""
+        if self.local is not None:
+            await self.local.wait_polling(timeout=10)
 
 
 @dataclass
@@ -154,15 +258,14 @@ async def populate(db: Database, n: int, event: Event) -> None:
         )
 
 
-async def run_scenario(scenario: Scenario, n: int, collector: LogCollector) -> Result:
+async def run_scenario(
+    scenario: Scenario, n: int, server: Server, collector: LogCollector
+) -> Result:
     collector.records.clear()
+    await server.call("reset", first=FIRST_USER_ID, count=n, limit=scenario.server_limit)
     with tempfile.TemporaryDirectory(prefix="bench-reminders-") as tmp:
         path = Path(tmp) / "bot.sqlite3"
-        async with CountingServer() as server, Database(path) as db:
-            if scenario.server_limit is not None:
-                server.rate_limit(scenario.server_limit)
-            for i in range(n):
-                server.add_chat(TgUser(FIRST_USER_ID + i, f"Участник{i}"))
+        async with Database(path) as db:
             moment = utcnow() + timedelta(seconds=LEAD)
             event = Event(
                 id="bench",
@@ -188,6 +291,12 @@ async def run_scenario(scenario: Scenario, n: int, collector: LogCollector) -> R
             )
             bot = create_bot(settings)
             dp = create_dispatcher(settings, db)
+            started = asyncio.Event()
+
+            async def mark_started() -> None:  # after the runtime (and its first plan)
+                started.set()
+
+            dp.startup.register(mark_started)
             polling = asyncio.create_task(
                 dp.start_polling(
                     bot,
@@ -197,19 +306,23 @@ async def run_scenario(scenario: Scenario, n: int, collector: LogCollector) -> R
                 )
             )
             try:
-                await server.wait_polling(timeout=10)
+                await asyncio.wait_for(started.wait(), LEAD)
                 if utcnow() >= moment:
                     raise BenchError("the bot started after the moment; raise LEAD")
                 budget = LEAD + n / scenario.rate * 1.5 + 30
                 deadline = time.monotonic() + budget
-                while len(server.accepted) < n:
+                while True:
+                    stats = await server.call("stats", first=FIRST_USER_ID, count=n)
+                    if stats["received"] == n:
+                        break
                     if time.monotonic() > deadline:
                         raise BenchError(
-                            f"{scenario.name}: only {len(server.accepted)} of {n} participants "
+                            f"{scenario.name}: only {stats['received']} of {n} participants "
                             f"got a reminder within {budget:.0f} s"
                         )
-                    await asyncio.sleep(0.05)
+                    await asyncio.sleep(0.1)
                 await asyncio.sleep(1.0)  # anything sent twice would come now
+                stats = await server.call("stats", first=FIRST_USER_ID, count=n)
                 rows = await db.fetchall("SELECT status, count(*) FROM outbox GROUP BY status")
             finally:
                 with contextlib.suppress(RuntimeError):
@@ -222,18 +335,17 @@ async def run_scenario(scenario: Scenario, n: int, collector: LogCollector) -> R
     errors = [r for r in collector.records if r.levelno >= logging.ERROR]
     if errors:
         raise BenchError(f"{scenario.name}: errors were logged: {errors[0].getMessage()}")
-    assert server.first_arrival is not None and server.last_arrival is not None
     at = moment.timestamp()
-    span = server.last_arrival - server.first_arrival
+    span = stats["last"] - stats["first"]
     result = Result(
         scenario=scenario.name,
         participants=n,
-        first_s=server.first_arrival - at,
-        last_s=server.last_arrival - at,
+        first_s=stats["first"] - at,
+        last_s=stats["last"] - at,
         rate=(n - 1) / span if span > 0 else float("inf"),
-        answers_429=server.count_429,
-        lost=sum(1 for i in range(n) if server.accepted.get(FIRST_USER_ID + i, 0) == 0),
-        twice=sum(1 for count in server.accepted.values() if count > 1),
+        answers_429=stats["count_429"],
+        lost=stats["lost"],
+        twice=stats["twice"],
     )
     if scenario.name == "fast":
         result.goals = {"first <= 1 s": result.first_s <= 1.0, "last <= 3 s": result.last_s <= 3.0}
@@ -280,14 +392,17 @@ async def run(args: argparse.Namespace) -> list[Result]:
     names = [args.only] if args.only else list(SCENARIOS)
     results = []
     try:
-        for name in names:
-            result = await run_scenario(SCENARIOS[name], args.participants, collector)
-            print(
-                f"  {name:<8}: first {result.first_s:.2f} s, last {result.last_s:.2f} s, "
-                f"{result.rate:.1f} msg/s, {result.answers_429} x 429",
-                flush=True,
-            )
-            results.append(result)
+        async with Server(args.same_process) as server:
+            for name in names:
+                results.append(
+                    await run_scenario(SCENARIOS[name], args.participants, server, collector)
+                )
+                result = results[-1]
+                print(
+                    f"  {name:<8}: first {result.first_s:.2f} s, last {result.last_s:.2f} s, "
+                    f"{result.rate:.1f} msg/s, {result.answers_429} x 429",
+                    flush=True,
+                )
     finally:
         root.removeHandler(collector)
     return results
@@ -301,7 +416,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--participants", type=int, default=2000, help="registered (2000)")
     parser.add_argument("--only", choices=sorted(SCENARIOS), default=None)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--same-process",
+        action="store_true",
+        help="run the stand-in server in the bot's event loop (one CPU for both)",
+    )
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve:
+        asyncio.run(serve())
+        return 0
     if args.participants < 2:
         print("--participants must be at least 2", file=sys.stderr)
         return 2

@@ -40,6 +40,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from aiogram.types import Message, MessageId
 
 from storage.db import Database, utcnow
 from storage.outbox import OutboxRepo, Outcome, OutItem, OutStatus
@@ -53,6 +54,12 @@ Renderer = Callable[[Bot, OutItem], Awaitable[bool]]
 Listener = Callable[[list[tuple[OutItem, Outcome]]], Awaitable[None]]
 
 MAX_ATTEMPTS = 5
+
+# aiogram parses every answer with ``Response[<returned type>]``, a pydantic generic that
+# pydantic caches only weakly: when the garbage collector takes the class, the next call
+# builds it again (milliseconds of schema building, per message under load). Holding the
+# classes the queue's calls return keeps them built for the life of the process.
+_RESPONSE_TYPES = (Response[Message], Response[MessageId], Response[bool])
 
 
 class RateLimiter:

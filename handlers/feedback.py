@@ -23,11 +23,10 @@ from handlers.callbacks import FbAction, FeedbackCb
 from handlers.questionnaire import keep_draft, question_text
 from handlers.routing import Routes
 from storage.db import Database, utcnow
-from storage.events import EventRepo
 from storage.feedback import FeedbackRepo
 from storage.models import Event, EventStatus, RegStatus
 from storage.outbox import OutItem
-from storage.reminders import attendee
+from storage.reminders import event_and_attendee
 
 routes = Routes("feedback")
 
@@ -86,10 +85,9 @@ def prompt(questions: list[Question], index: int, t: Translator) -> Html:
 async def render_feedback(bot: Bot, item: OutItem, db: Database) -> bool:
     if item.event_id is None:
         return False
-    event = await EventRepo(db).get(item.event_id)
+    event, person = await event_and_attendee(db, item.event_id, item.chat_id)
     if event is None or event.status is not EventStatus.SCHEDULED:
         return False
-    person = await attendee(db, event.id, item.chat_id)
     if person is None or person.status is not RegStatus.REGISTERED:
         return False
     if await FeedbackRepo(db).answers(event.id, item.chat_id) is not None:

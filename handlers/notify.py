@@ -4,11 +4,12 @@ by the delivery queue as one message with the details, the link and the calendar
 
 from __future__ import annotations
 
+import functools
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Html, Translator, translator
 from bot.registration import Promotion, RegistrationService
@@ -16,10 +17,9 @@ from bot.reminders import plan_now
 from bot.timefmt import duration, when
 from handlers.callbacks import EvAction, EventCb, ReminderCb, RmAction
 from storage.db import Database, utcnow
-from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
 from storage.outbox import NewItem, OutboxRepo, OutItem, Priority
-from storage.reminders import attendee
+from storage.reminders import event_and_attendee
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -27,10 +27,16 @@ if TYPE_CHECKING:
 KIND_PROMOTED = "promoted"
 
 
+@functools.lru_cache(maxsize=1024)
+def when_cached(moment: datetime, t: Translator, own_zone: str | None) -> Html:
+    """bot.timefmt.when, once per start, language and zone (not per message)."""
+    return Html(when(moment, t, own_zone))
+
+
 def details(event: Event, t: Translator, own_zone: str | None, *, registered: bool) -> list[str]:
     """When, how long, where; the link only for registered participants."""
     lines: list[str] = [
-        t("card.when", when=Html(when(event.starts_at, t, own_zone))),
+        t("card.when", when=when_cached(event.starts_at, t, own_zone)),
         t("card.duration", duration=duration(event.duration_minutes, t)),
     ]
     if event.location:
@@ -42,20 +48,24 @@ def details(event: Event, t: Translator, own_zone: str | None, *, registered: bo
 
 def event_buttons(event: Event, t: Translator, *, registered: bool) -> InlineKeyboardMarkup:
     """Join (the link: registered participants only), add to calendar, I can't come."""
-    kb = InlineKeyboardBuilder()
-    if registered and event.online_url:
-        kb.button(text=t.plain("reminder.join"), url=event.online_url)
+    return _event_buttons(event.id, event.online_url if registered else None, t, registered)
+
+
+@functools.lru_cache(maxsize=256)
+def _event_buttons(
+    event_id: str, url: str | None, t: Translator, registered: bool
+) -> InlineKeyboardMarkup:
+    # The same for every participant of an event in one language: built once, not per
+    # message (thousands of reminders leave at one moment).
+    rows = []
+    if url:
+        rows.append([InlineKeyboardButton(text=t.plain("reminder.join"), url=url)])
     if registered:
-        kb.button(
-            text=t.plain("event.calendar"),
-            callback_data=EventCb(action=EvAction.ICS, event_id=event.id),
-        )
-    kb.button(
-        text=t.plain("reminder.cant_come"),
-        callback_data=ReminderCb(action=RmAction.CANT_COME, event_id=event.id),
-    )
-    kb.adjust(1)
-    return kb.as_markup()
+        data = EventCb(action=EvAction.ICS, event_id=event_id).pack()
+        rows.append([InlineKeyboardButton(text=t.plain("event.calendar"), callback_data=data)])
+    data = ReminderCb(action=RmAction.CANT_COME, event_id=event_id).pack()
+    rows.append([InlineKeyboardButton(text=t.plain("reminder.cant_come"), callback_data=data)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def notify_promotions(
@@ -99,10 +109,9 @@ async def notify_promotions(
 async def render_promoted(bot: Bot, item: OutItem, db: Database) -> bool:
     if item.event_id is None:
         return False
-    event = await EventRepo(db).get(item.event_id)
+    event, person = await event_and_attendee(db, item.event_id, item.chat_id)
     if event is None or event.status is not EventStatus.SCHEDULED or event.ends_at <= utcnow():
         return False
-    person = await attendee(db, event.id, item.chat_id)
     if person is None or person.status is not RegStatus.REGISTERED:
         return False  # cancelled meanwhile
     t = translator(person.language)

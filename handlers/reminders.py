@@ -24,10 +24,9 @@ from handlers.callbacks import Menu, MenuCb, ReminderCb, RmAction
 from handlers.notify import details, event_buttons, notify_promotions
 from handlers.routing import Routes
 from storage.db import Database, from_db, utcnow
-from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
 from storage.outbox import OutItem
-from storage.reminders import attendee
+from storage.reminders import event_and_attendee
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -86,7 +85,7 @@ async def render_reminder(
 ) -> bool:
     if item.event_id is None:
         return False
-    event = await EventRepo(db).get(item.event_id)
+    event, person = await event_and_attendee(db, item.event_id, item.chat_id)
     now = max(utcnow(), item.not_before)
     if (
         event is None
@@ -95,7 +94,6 @@ async def render_reminder(
         or event.starts_at <= now
     ):
         return False  # moved (its new reminders have their own keys), cancelled or started
-    person = await attendee(db, event.id, item.chat_id)
     if person is None or person.status is not RegStatus.REGISTERED:
         return False
     due = due_offset(event.starts_at, event_offsets(event, default_offsets), person.since, now)
@@ -113,7 +111,7 @@ async def render_reminder(
 async def render_notice(bot: Bot, item: OutItem, db: Database) -> bool:
     if item.event_id is None:
         return False
-    event = await EventRepo(db).get(item.event_id)
+    event, person = await event_and_attendee(db, item.event_id, item.chat_id)
     if (
         event is None
         or event.status is not EventStatus.SCHEDULED
@@ -121,7 +119,6 @@ async def render_notice(bot: Bot, item: OutItem, db: Database) -> bool:
         or event.ends_at <= utcnow()
     ):
         return False  # cancelled since, changed again (a newer notice is queued), or over
-    person = await attendee(db, event.id, item.chat_id)
     if person is None or person.status not in (RegStatus.REGISTERED, RegStatus.WAITLISTED):
         return False
     t = translator(person.language)
@@ -150,10 +147,9 @@ async def render_notice(bot: Bot, item: OutItem, db: Database) -> bool:
 async def render_cancelled(bot: Bot, item: OutItem, db: Database) -> bool:
     if item.event_id is None:
         return False
-    event = await EventRepo(db).get(item.event_id)
+    event, person = await event_and_attendee(db, item.event_id, item.chat_id)
     if event is None or event.status is not EventStatus.CANCELLED:
         return False  # restored meanwhile
-    person = await attendee(db, event.id, item.chat_id)
     if person is None or person.status not in (RegStatus.REGISTERED, RegStatus.WAITLISTED):
         return False
     t = translator(person.language)

@@ -148,32 +148,43 @@ class OutboxRepo:
         """Write a batch of outcomes in one transaction."""
         if not outcomes:
             return
+        again = [
+            (to_db(o.retry_at), 1 if o.count_attempt else 0, o.error, o.item_id)
+            for o in outcomes
+            if o.status is OutStatus.PENDING
+        ]
+        done = [
+            (o.status.value, o.error, o.status.value, to_db(o.at), o.item_id)
+            for o in outcomes
+            if o.status is not OutStatus.PENDING
+        ]
+        unreachable = [(to_db(o.at), o.unreachable_chat) for o in outcomes if o.unreachable_chat]
         async with self.db.transaction() as conn:
-            for o in outcomes:
-                if o.status is OutStatus.PENDING:
-                    await conn.execute(
-                        "UPDATE outbox SET status = 'pending', "
-                        "not_before = COALESCE(?, not_before), "
-                        "attempts = attempts + ?, error = ? WHERE id = ?",
-                        (to_db(o.retry_at), 1 if o.count_attempt else 0, o.error, o.item_id),
-                    )
-                else:
-                    await conn.execute(
-                        "UPDATE outbox SET status = ?, error = ?, attempts = attempts + 1, "
-                        "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
-                        (o.status.value, o.error, o.status.value, to_db(o.at), o.item_id),
-                    )
-                if o.unreachable_chat is not None:
-                    await conn.execute(
-                        "UPDATE participants SET unreachable_since = COALESCE(unreachable_since, ?)"
-                        " WHERE telegram_id = ?",
-                        (to_db(o.at), o.unreachable_chat),
-                    )
-                    await conn.execute(
-                        "UPDATE outbox SET status = 'dropped', error = 'unreachable' "
-                        "WHERE chat_id = ? AND status = 'pending'",
-                        (o.unreachable_chat,),
-                    )
+            # One statement per kind of outcome for the whole batch (thousands of messages a
+            # minute leave in a big announcement or at a reminder moment).
+            if again:
+                await conn.executemany(
+                    "UPDATE outbox SET status = 'pending', not_before = COALESCE(?, not_before), "
+                    "attempts = attempts + ?, error = ? WHERE id = ?",
+                    again,
+                )
+            if done:
+                await conn.executemany(
+                    "UPDATE outbox SET status = ?, error = ?, attempts = attempts + 1, "
+                    "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+                    done,
+                )
+            if unreachable:
+                await conn.executemany(
+                    "UPDATE participants SET unreachable_since = COALESCE(unreachable_since, ?)"
+                    " WHERE telegram_id = ?",
+                    unreachable,
+                )
+                await conn.executemany(
+                    "UPDATE outbox SET status = 'dropped', error = 'unreachable' "
+                    "WHERE chat_id = ? AND status = 'pending'",
+                    [(chat,) for _, chat in unreachable],
+                )
 
     @staticmethod
     async def drop(conn: aiosqlite.Connection, where: str, params: tuple[Any, ...]) -> int:

@@ -55,13 +55,6 @@ async def attendees(
         return [_attendee(r) for r in await cur.fetchall()]
 
 
-async def attendee(db: Database, event_id: str, participant_id: int) -> Attendee | None:
-    row = await db.fetchone(
-        _ATTENDEE + " WHERE r.event_id = ? AND r.participant_id = ?", (event_id, participant_id)
-    )
-    return _attendee(row) if row else None
-
-
 async def scheduled_since(db: Database, since: datetime) -> list[Event]:
     """Scheduled (not cancelled) events that start at ``since`` or later."""
     rows = await db.fetchall(
@@ -82,3 +75,29 @@ async def without_feedback(conn: aiosqlite.Connection, event_id: str) -> list[in
         (event_id,),
     ) as cur:
         return [row[0] for row in await cur.fetchall()]
+
+
+async def event_and_attendee(
+    db: Database, event_id: str, participant_id: int
+) -> tuple[Event | None, Attendee | None]:
+    """An event and one person's registration for it, in one query (what a renderer of the
+    delivery queue reads for each message it sends)."""
+    row = await db.fetchone(
+        "SELECT e.*, r.participant_id AS a_id, r.status AS a_status, r.updated_at AS a_since, "
+        "p.language AS a_language, p.timezone AS a_timezone FROM events e "
+        "LEFT JOIN registrations r ON r.event_id = e.id AND r.participant_id = ? "
+        "LEFT JOIN participants p ON p.telegram_id = r.participant_id WHERE e.id = ?",
+        (participant_id, event_id),
+    )
+    if row is None:
+        return None, None
+    person = None
+    if row["a_id"] is not None and row["a_language"] is not None:
+        person = Attendee(
+            participant_id=row["a_id"],
+            status=RegStatus(row["a_status"]),
+            since=from_db(row["a_since"]),  # type: ignore[arg-type]
+            language=row["a_language"],
+            timezone=row["a_timezone"],
+        )
+    return _event(row), person
