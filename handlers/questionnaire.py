@@ -129,9 +129,14 @@ async def advance(
     regions: Regions,
     event: Event | None,
     registration: RegistrationService,
+    data: dict[str, Any] | None = None,
 ) -> None:
-    """Ask the next question, or finish: the summary (registration) or the save (profile)."""
-    data = await state.get_data()
+    """Ask the next question, or finish: the summary (registration) or the save (profile).
+
+    ``data``: the FSM data already in hand (with the new answer), written once here.
+    """
+    if data is None:
+        data = await state.get_data()
     event_questions = registration.event_questions(event) if event else []
     while data["queue"]:
         qkey = data["queue"].pop(0)
@@ -187,16 +192,18 @@ async def accept(
     form: Form,
     regions: Regions,
     registration: RegistrationService,
+    event: Event | None = None,
 ) -> None:
+    """Take an answer; it is stored (with the next step) before the next question is sent."""
     data = await state.get_data()
     data.setdefault("answers", {})[qkey] = value
     data["district"] = None
     back = data.get("back_to_summary", False)
     if back:
         data["queue"] = []
-    await state.set_data(data)
-    event = await registration.events.get(data["event_id"]) if data.get("event_id") else None
-    await advance(bot, chat_id, state, t, form, regions, event, registration)
+    if event is None or event.id != data.get("event_id"):
+        event = await registration.events.get(data["event_id"]) if data.get("event_id") else None
+    await advance(bot, chat_id, state, t, form, regions, event, registration, data)
 
 
 async def current_question(
@@ -228,7 +235,7 @@ async def on_text(
     if found is None:
         await resume(bot, message.chat.id, state, t, form, regions, registration)
         return
-    qkey, q, _event = found
+    qkey, q, event = found
     assert message.text is not None
     outcome = check_text_answer(q, message.text, regions)
     if isinstance(outcome, Accepted):
@@ -236,7 +243,7 @@ async def on_text(
             shown = display_value(q, outcome.value, t.locale, regions) or outcome.value
             await message.answer(t("phone.saved", phone=shown), reply_markup=ReplyKeyboardRemove())
         await accept(
-            bot, message.chat.id, state, qkey, outcome.value, t, form, regions, registration
+            bot, message.chat.id, state, qkey, outcome.value, t, form, regions, registration, event
         )
     elif isinstance(outcome, Ambiguous):
         await message.answer(
@@ -263,7 +270,7 @@ async def on_contact(
     if found is None:
         await resume(bot, message.chat.id, state, t, form, regions, registration)
         return
-    qkey, q, _event = found
+    qkey, q, event = found
     contact = message.contact
     assert contact is not None and message.from_user is not None
     if q.type is not QuestionType.PHONE:
@@ -283,7 +290,7 @@ async def on_contact(
         return
     shown = display_value(q, phone, t.locale, regions) or phone
     await message.answer(t("phone.saved", phone=shown), reply_markup=ReplyKeyboardRemove())
-    await accept(bot, message.chat.id, state, qkey, phone, t, form, regions, registration)
+    await accept(bot, message.chat.id, state, qkey, phone, t, form, regions, registration, event)
 
 
 @routes.message(Questionnaire.answering)
@@ -330,7 +337,7 @@ async def on_button(
     if found is None or found[0] != callback_data.q:
         await callback.answer(t.plain("stale.question"), show_alert=True)
         return
-    qkey, q, _event = found
+    qkey, q, event = found
     kind, value = callback_data.kind, callback_data.value
     message = callback.message if isinstance(callback.message, Message) else None
 
@@ -341,13 +348,13 @@ async def on_button(
     if kind is Pick.SKIP and not q.required:
         await callback.answer(t.plain("question.skipped"))
         await drop_buttons()
-        await accept(bot, chat_id, state, qkey, None, t, form, regions, registration)
+        await accept(bot, chat_id, state, qkey, None, t, form, regions, registration, event)
     elif kind is Pick.OPTION and q.type is QuestionType.CHOICE and q.option(value):
         option = q.option(value)
         assert option is not None
         await callback.answer(option.label.get(t.locale))
         await drop_buttons()
-        await accept(bot, chat_id, state, qkey, value, t, form, regions, registration)
+        await accept(bot, chat_id, state, qkey, value, t, form, regions, registration, event)
     elif kind is Pick.DISTRICT and q.type is QuestionType.REGION and regions.district(value):
         await callback.answer()
         data = await state.get_data()
@@ -366,11 +373,11 @@ async def on_button(
         assert region is not None
         await callback.answer(region.name(t.locale))
         await drop_buttons()
-        await accept(bot, chat_id, state, qkey, region.code, t, form, regions, registration)
+        await accept(bot, chat_id, state, qkey, region.code, t, form, regions, registration, event)
     elif kind is Pick.AGREE and q.type is QuestionType.CONSENT:
         await callback.answer(t.plain("consent.thanks"))
         await drop_buttons()
-        await accept(bot, chat_id, state, qkey, CONSENT_YES, t, form, regions, registration)
+        await accept(bot, chat_id, state, qkey, CONSENT_YES, t, form, regions, registration, event)
     elif kind is Pick.DECLINE and q.type is QuestionType.CONSENT:
         await callback.answer()
         await drop_buttons()

@@ -67,6 +67,7 @@ class Database:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._companions: list[aiosqlite.Connection] = []
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -93,7 +94,19 @@ class Database:
             await self.close()
             raise
 
+    async def open_companion(self) -> aiosqlite.Connection:
+        """A second connection to the same file (closed with this one), for writers that
+        must not wait for the write lock: one statement each, ordered by SQLite itself."""
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        self._companions.append(conn)
+        return conn
+
     async def close(self) -> None:
+        while self._companions:
+            await self._companions.pop().close()
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -157,12 +170,12 @@ class Database:
                 await self.conn.execute("COMMIT")
 
     async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        # one trip to the database thread (execute + fetch + close would be three)
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self.conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
 
 async def _wal(conn: aiosqlite.Connection) -> None:
