@@ -159,7 +159,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on any exception)."""
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            await self._begin_immediate()
             try:
                 yield self.conn
             except BaseException:
@@ -168,6 +168,29 @@ class Database:
                 raise
             else:
                 await self.conn.execute("COMMIT")
+
+    async def _begin_immediate(self) -> None:
+        """BEGIN IMMEDIATE, waiting out SQLITE_BUSY that the busy timeout does not cover.
+
+        SQLite answers BUSY at once (no busy handler) when this connection still holds a read
+        snapshot older than another connection's commit, e.g. a cursor another coroutine has
+        not closed yet while the FSM storage's connection wrote. The cursor closes within a
+        moment, so try again briefly instead of failing the update.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+        delay = 0.001
+        while True:
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if loop.time() >= deadline:
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.05)
 
     async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
         # one trip to the database thread (execute + fetch + close would be three)

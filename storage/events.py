@@ -50,8 +50,8 @@ class EventRepo:
 
     async def get(self, event_id: str, conn: aiosqlite.Connection | None = None) -> Event | None:
         c = conn or self.db.conn
-        async with c.execute("SELECT * FROM events WHERE id = ?", (event_id,)) as cur:
-            row = await cur.fetchone()
+        rows = list(await c.execute_fetchall("SELECT * FROM events WHERE id = ?", (event_id,)))
+        row = rows[0] if rows else None
         return _event(row) if row else None
 
     async def all(self) -> list[Event]:
@@ -128,11 +128,13 @@ class RegistrationRepo:
         self, event_id: str, participant_id: int, conn: aiosqlite.Connection | None = None
     ) -> Registration | None:
         c = conn or self.db.conn
-        async with c.execute(
-            "SELECT * FROM registrations WHERE event_id = ? AND participant_id = ?",
-            (event_id, participant_id),
-        ) as cur:
-            row = await cur.fetchone()
+        rows = list(
+            await c.execute_fetchall(
+                "SELECT * FROM registrations WHERE event_id = ? AND participant_id = ?",
+                (event_id, participant_id),
+            )
+        )
+        row = rows[0] if rows else None
         return _registration(row) if row else None
 
     async def count(self, conn: aiosqlite.Connection, event_id: str, status: RegStatus) -> int:
@@ -148,25 +150,29 @@ class RegistrationRepo:
     ) -> int | None:
         """1-based place in the waiting list, or None when not waitlisted."""
         c = conn or self.db.conn
-        async with c.execute(
-            """
+        ids = [
+            row[0]
+            for row in await c.execute_fetchall(
+                """
             SELECT participant_id FROM registrations
             WHERE event_id = ? AND status = 'waitlisted' ORDER BY queued_at, id
             """,
-            (event_id,),
-        ) as cur:
-            ids = [row[0] for row in await cur.fetchall()]
+                (event_id,),
+            )
+        ]
         return ids.index(participant_id) + 1 if participant_id in ids else None
 
     async def first_waitlisted(
         self, conn: aiosqlite.Connection, event_id: str, limit: int
     ) -> list[Registration]:
-        async with conn.execute(
-            "SELECT * FROM registrations WHERE event_id = ? AND status = 'waitlisted' "
-            "ORDER BY queued_at, id LIMIT ?",
-            (event_id, limit),
-        ) as cur:
-            return [_registration(r) for r in await cur.fetchall()]
+        return [
+            _registration(r)
+            for r in await conn.execute_fetchall(
+                "SELECT * FROM registrations WHERE event_id = ? AND status = 'waitlisted' "
+                "ORDER BY queued_at, id LIMIT ?",
+                (event_id, limit),
+            )
+        ]
 
     async def put(
         self,
@@ -231,11 +237,13 @@ class RegistrationRepo:
     async def active_of_participant(
         self, conn: aiosqlite.Connection, participant_id: int
     ) -> list[Registration]:
-        async with conn.execute(
-            "SELECT * FROM registrations WHERE participant_id = ? AND status != 'cancelled'",
-            (participant_id,),
-        ) as cur:
-            return [_registration(r) for r in await cur.fetchall()]
+        return [
+            _registration(r)
+            for r in await conn.execute_fetchall(
+                "SELECT * FROM registrations WHERE participant_id = ? AND status != 'cancelled'",
+                (participant_id,),
+            )
+        ]
 
     async def of_event(self, event_id: str) -> list[Registration]:
         rows = await self.db.fetchall(
