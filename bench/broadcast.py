@@ -229,6 +229,7 @@ class Phase:
     msg_per_s: float = 0.0  # first -> last delivered message, at the server
     min_1s: float = 0.0  # the slowest whole second between them
     queue_s: float = 0.0  # outbox: writing the announcement (one transaction)
+    server_stalls: int = 0  # moments the stand-in could not answer for over 20 ms
     goals: dict[str, bool] = field(default_factory=dict)
 
     @property
@@ -379,6 +380,7 @@ async def measure(server: ServerProcess, system: str, case: Case) -> Phase:
     phase.twice = stats["twice"]
     phase.count_429 = stats["count_429"]
     phase.other_errors = stats["other_errors"]
+    phase.server_stalls = len(stats["stalls"])
     phase.msg_per_s, phase.min_1s = rates(sorted(stats["ok_times"]))
     phase.goals = {
         "rate": phase.msg_per_s >= case.min_rate,
@@ -419,7 +421,7 @@ def environment() -> dict[str, Any]:
 
 HEADER = (
     f"{'case':<5}{'system':<22}{'recipients':>11}{'msg/s':>9}{'min 1 s':>9}{'wall s':>9}"
-    f"{'429':>7}{'lost':>7}{'twice':>7}{'errors':>8}  goals"
+    f"{'429':>7}{'lost':>7}{'twice':>7}{'errors':>8}{'stalls':>8}  goals"
 )
 
 
@@ -429,7 +431,7 @@ def row(phase: Phase) -> str:
     return (
         f"{phase.case:<5}{LABELS[phase.system]:<22}{phase.recipients:>11,}"
         f"{phase.msg_per_s:>9.1f}{phase.min_1s:>9.0f}{phase.wall_s:>9.1f}{phase.count_429:>7}"
-        f"{phase.lost:>7}{phase.twice:>7}{phase.other_errors:>8}  {verdict}"
+        f"{phase.lost:>7}{phase.twice:>7}{phase.other_errors:>8}{phase.server_stalls:>8}  {verdict}"
     )
 
 
@@ -486,7 +488,8 @@ async def main_async(args: argparse.Namespace) -> int:
     print()
     print(
         "msg/s: first to last delivered message, counted by the server; min 1 s: the slowest "
-        "whole second; lost / twice: recipients with no copy / with more than one"
+        "whole second; lost / twice: recipients with no copy / with more than one; stalls: "
+        "moments the stand-in itself did not answer for over 20 ms (a busy machine)"
     )
     if args.json is not None:
         args.json.write_text(
