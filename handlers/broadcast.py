@@ -14,7 +14,7 @@ from typing import Any
 
 from aiogram import F
 from aiogram.enums import ContentType
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -340,3 +340,25 @@ async def stop(
 @routes.callback_query(BcDistrictCb.filter(), IsStaff())
 async def stale(callback: CallbackQuery, t: Translator) -> None:
     await callback.answer(t.plain("broadcast.stale"), show_alert=True)
+
+
+# --- refusals: whoever is not staff (or no longer is) ------------------------------------------
+
+
+@routes.message(Command("broadcast"))
+async def refuse_command(message: Message, t: Translator) -> None:
+    await message.answer(t("broadcast.denied"))
+
+
+@routes.callback_query(F.data.regexp(r"^bc1[a-z]?(:|$)"))
+async def refuse_button(callback: CallbackQuery, role: Role, t: Translator) -> None:
+    """Forged or undecodable bc1 data, or a button of someone who is not staff."""
+    text = t.plain("broadcast.stale") if role.is_staff else t.plain("broadcast.denied_short")
+    await callback.answer(text, show_alert=True)
+
+
+@routes.message(StateFilter(BroadcastFlow))
+async def refuse_in_flow(message: Message, state: FSMContext, t: Translator) -> None:
+    """Someone removed from the coordinators in the middle of an announcement."""
+    await _leave(state)
+    await message.answer(t("broadcast.denied"))
