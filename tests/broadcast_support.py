@@ -82,7 +82,10 @@ async def wait_until(predicate: Any, timeout: float = 15, what: str = "") -> Non
 
 
 async def wait_delivered(
-    server: StandInServer, ids: Iterable[int], method: str = "copyMessage", timeout: float = 15
+    server: StandInServer,
+    ids: Iterable[int],
+    method: str = "copyMessage",
+    timeout: float = 15,  # noqa: ASYNC109
 ) -> Counter[int]:
     people = list(ids)
     await wait_until(

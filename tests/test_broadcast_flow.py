@@ -101,7 +101,7 @@ async def test_photo_with_caption_goes_out_as_a_copy_to_an_event_with_its_waitin
     await admin.send_photo(caption="Программа семинара")
     await admin.click("Отправить")
     got = await wait_delivered(server, UFO[:3])
-    assert got == {user_id: 1 for user_id in UFO[:3]}
+    assert got == dict.fromkeys(UFO[:3], 1)
     assert deliveries(server, [*UFO[3:], *CFO]) == {}
     photo = server.chat_messages(UFO[2])[-1]
     assert (photo.kind, photo.text) == ("photo", "Программа семинара")
