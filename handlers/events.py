@@ -18,7 +18,7 @@ from handlers.callbacks import EvAction, EventCb, Menu, MenuCb, PageCb
 from handlers.common_ui import show
 from handlers.routing import Routes
 from storage.db import utcnow
-from storage.models import Event, Participant, RegStatus
+from storage.models import Event, EventStatus, Participant, RegStatus
 
 routes = Routes("events")
 
@@ -83,6 +83,8 @@ async def send_event_card(
         position=position,
         closed=closed,
     )
+    if event.status is EventStatus.CANCELLED:
+        status = None  # no calendar file or cancel button for a cancelled event
     markup = keyboards.event_card(event, t, status=status, can_register=closed is None)
     await show(target, text, markup)
 

@@ -53,7 +53,9 @@ def event_card(
         lines.append("")
         lines.append(esc(cut(event.description, 2000)))
     lines.append("")
-    if status is RegStatus.REGISTERED:
+    if event.status is EventStatus.CANCELLED:
+        lines.append(t("closed.cancelled"))  # whatever the person's status was
+    elif status is RegStatus.REGISTERED:
         lines.append(t("card.you_registered"))
         if event.online_url:
             lines.append(t("card.link", url=event.online_url))

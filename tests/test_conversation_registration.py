@@ -185,3 +185,17 @@ async def test_english_participant(running: RunningBot, john: Person) -> None:
         PROFILE_ANSWERS["full_name"]
         in (await running.registration.participants.answers(john.id))["full_name"]
     )
+
+
+async def test_cancelled_event_card_hides_the_link_from_registered_people(
+    running: RunningBot, irina: Person
+) -> None:
+    await running.add_events(make_event())
+    await irina.send("/start ev_ufo-online")
+    await fill_profile(irina)
+    await irina.click("Подтвердить")
+    await running.add_events(make_event(status="cancelled"))  # type: ignore[arg-type]
+    reply = await irina.send("/start ev_ufo-online")
+    assert "Мероприятие отменено" in reply.text
+    assert "https://meet.example.org/ufo" not in reply.text
+    assert "📆 Добавить в календарь" not in reply.buttons
