@@ -411,7 +411,6 @@ def environment() -> dict[str, Any]:
         "python": platform.python_version(),
         "aiogram": _version("aiogram"),
         "aiogram-broadcaster": _version("aiogram-broadcaster"),
-        "aiolimiter": _version("aiolimiter"),
         "aiosqlite": _version("aiosqlite"),
         "sqlite": sqlite3.sqlite_version,
         "cpus_usable": usable,
@@ -470,7 +469,7 @@ async def main_async(args: argparse.Namespace) -> int:
     env = environment()
     print(
         f"Python {env['python']}, aiogram {env['aiogram']}, aiogram-broadcaster "
-        f"{env['aiogram-broadcaster']}, aiolimiter {env['aiolimiter']}, SQLite {env['sqlite']}; "
+        f"{env['aiogram-broadcaster']}, SQLite {env['sqlite']}; "
         f"CPUs usable: {env['cpus_usable']}; {env['platform']}"
     )
     for name in names:

@@ -358,7 +358,11 @@ async def refuse_button(callback: CallbackQuery, role: Role, t: Translator) -> N
 
 
 @routes.message(StateFilter(BroadcastFlow))
-async def refuse_in_flow(message: Message, state: FSMContext, t: Translator) -> None:
-    """Someone removed from the coordinators in the middle of an announcement."""
+async def outside_the_steps(message: Message, state: FSMContext, role: Role, t: Translator) -> None:
+    """A message where a button is expected; or someone removed from the coordinators in the
+    middle of an announcement."""
+    if role.is_staff:
+        await message.answer(t("broadcast.use_buttons"))
+        return
     await _leave(state)
     await message.answer(t("broadcast.denied"))

@@ -203,6 +203,11 @@ async def test_albums_and_commands_are_not_announced(
     assert "Альбом" in reply.text
     reply = await admin.send("/unknown")
     assert "Это команда" in reply.text
+    # where a button is expected, a message gets a hint and the flow goes on
+    await admin.send("/broadcast")
+    reply = await admin.send("Всем?")
+    assert "Нажмите кнопку" in reply.text
+    await admin.click("Все, кто запускал бота")
     reply = await admin.send("Теперь по-настоящему")
     assert "Отправить?" in reply.text
 
