@@ -13,19 +13,24 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from storage.db import to_db
+from storage.db import Database, to_db
+from storage.events import RegistrationRepo
 from storage.models import Event, EventStatus, RegStatus
 from storage.outbox import NewItem, OutboxRepo, Priority
 from storage.reminders import attendees
+
+if TYPE_CHECKING:
+    from bot.registration import Promotion
 
 #: What a registrant needs to know about: a change of any of these sends a notice.
 WATCHED = ("starts_at", "duration_minutes", "online_url", "location")
 KIND_NOTICE = "notice"
 KIND_CANCELLED = "cancelled"
+KIND_PROMOTED = "promoted"
 REGISTRANTS = (RegStatus.REGISTERED, RegStatus.WAITLISTED)
 
 
@@ -137,3 +142,29 @@ async def _pending_notices(conn: aiosqlite.Connection, event_id: str) -> dict[in
         (event_id,),
     ) as cur:
         return {row[0]: json.loads(row[1]) for row in await cur.fetchall()}
+
+
+async def queue_promotions(db: Database, promotions: list[Promotion], now: datetime) -> int:
+    """"A seat has opened" for each person the waiting list promoted (sent by the queue)."""
+    if not promotions:
+        return 0
+    registrations = RegistrationRepo(db)
+    async with db.transaction() as conn:
+        items = []
+        for promo in promotions:
+            reg = await registrations.get(promo.event_id, promo.participant_id, conn)
+            if reg is None:
+                continue  # erased meanwhile
+            # One notice per stay on the waiting list (a person may be promoted again later).
+            stint = int(reg.queued_at.timestamp() * 1_000_000)
+            items.append(
+                NewItem(
+                    key=f"promoted:{promo.event_id}:{promo.participant_id}:{stint}",
+                    chat_id=promo.participant_id,
+                    kind=KIND_PROMOTED,
+                    not_before=now,
+                    priority=Priority.NOTICE,
+                    event_id=promo.event_id,
+                )
+            )
+        return await OutboxRepo.enqueue(conn, items, now)

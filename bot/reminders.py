@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.durations import parse_offset
+from bot.notices import KIND_CANCELLED, KIND_NOTICE, KIND_PROMOTED
 from storage.db import Database, utcnow
 from storage.models import Event, RegStatus
 from storage.outbox import NewItem, OutboxRepo, Priority
@@ -289,9 +290,9 @@ def setup(runtime: Runtime) -> None:
     db, offsets = runtime.db, settings.reminder_offsets
     sender = runtime.sender
     sender.register(KIND_REMINDER, lambda bot, item: render_reminder(bot, item, db, offsets))
-    sender.register("notice", lambda bot, item: render_notice(bot, item, db))
-    sender.register("cancelled", lambda bot, item: render_cancelled(bot, item, db))
-    sender.register("promoted", lambda bot, item: render_promoted(bot, item, db))
+    sender.register(KIND_NOTICE, lambda bot, item: render_notice(bot, item, db))
+    sender.register(KIND_CANCELLED, lambda bot, item: render_cancelled(bot, item, db))
+    sender.register(KIND_PROMOTED, lambda bot, item: render_promoted(bot, item, db))
     sender.register(KIND_FEEDBACK, lambda bot, item: render_feedback(bot, item, db))
     reminders.start()
 

@@ -12,20 +12,18 @@ from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Html, Translator, translator
+from bot.notices import queue_promotions
 from bot.registration import Promotion, RegistrationService
 from bot.reminders import plan_now
 from bot.timefmt import duration, when
 from handlers.callbacks import EvAction, EventCb, ReminderCb, RmAction
 from storage.db import Database, utcnow
 from storage.models import Event, EventStatus, RegStatus
-from storage.outbox import NewItem, OutboxRepo, OutItem, Priority
+from storage.outbox import OutItem
 from storage.reminders import event_and_attendee
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
-
-KIND_PROMOTED = "promoted"
-
 
 @functools.lru_cache(maxsize=1024)
 def when_cached(moment: datetime, t: Translator, own_zone: str | None) -> Html:
@@ -79,27 +77,7 @@ async def notify_promotions(
     reminders (call it after any registration change: a person registered or promoted late
     gets the latest reminder)."""
     del bot  # the delivery queue sends with its own session
-    if promotions:
-        now = utcnow()
-        items = []
-        for promo in promotions:
-            reg = await registration.registrations.get(promo.event_id, promo.participant_id)
-            if reg is None:
-                continue
-            # One notice per stay on the waiting list (a person may be promoted again later).
-            stint = int(reg.queued_at.timestamp() * 1_000_000)
-            items.append(
-                NewItem(
-                    key=f"promoted:{promo.event_id}:{promo.participant_id}:{stint}",
-                    chat_id=promo.participant_id,
-                    kind=KIND_PROMOTED,
-                    not_before=now,
-                    priority=Priority.NOTICE,
-                    event_id=promo.event_id,
-                )
-            )
-        async with registration.db.transaction() as conn:
-            await OutboxRepo.enqueue(conn, items, now)
+    await queue_promotions(registration.db, promotions, utcnow())
     if runtime is not None:
         if promotions:
             runtime.sender.wake()
