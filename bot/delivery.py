@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -41,6 +42,9 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Message, MessageId
 from aiolimiter import AsyncLimiter
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from storage.db import Database, utcnow
 from storage.outbox import OutboxRepo, Outcome, OutItem, OutStatus
@@ -62,20 +66,39 @@ MAX_ATTEMPTS = 5
 _RESPONSE_TYPES = (Response[Message], Response[MessageId], Response[bool])
 
 
-def rate_limiter(rate: float) -> AsyncLimiter:
-    """At most ``rate`` calls in ANY one-second window, and as close to it as that allows.
+class PacedLimiter:
+    """At most ``rate`` calls in ANY one-second window, evenly spread, from two libraries.
 
-    aiolimiter's leaky bucket of ``burst`` calls draining at ``rate - burst`` per second lets
-    at most ``burst + (rate - burst) * 1 s = rate`` calls through in one second, however the
-    window is placed. The burst is 1 up to 199/s (calls evenly spaced: Telegram's free limit
-    of 30/s becomes one call every 1/29 s) and 1% of the rate above that (up to 1000/s with
-    paid broadcasts, where spacing calls a millisecond apart costs more than it is worth).
-    Measured in bench/reminders.py and bench/broadcast.py.
+    * aiolimiter spaces the calls ``(1 + margin) / rate`` seconds apart; its bucket holds a
+      few calls, so a call that left late (a busy event loop) lets the next ones catch up
+      instead of losing that moment for good.
+    * limits' moving window refuses the (rate + 1)-th call within any second, so the
+      catch-up can never become a burst over Telegram's limit.
+
+    The margin (3%) leaves room for calls bunched on the way to Telegram; a 429 costs far
+    more (the whole queue stops for ``retry_after``). Measured in bench/broadcast.py and
+    bench/reminders.py.
     """
-    if rate < 2:
-        return AsyncLimiter(1, 1 / rate)  # one call every 1/rate s
-    burst = max(1, int(rate // 100))
-    return AsyncLimiter(burst, burst / (rate - burst))
+
+    KEY = "sender"
+
+    def __init__(self, rate: float, *, margin: float = 0.03) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        catch_up = max(1, min(int(rate // 50), 20)) if rate >= 2 else 1
+        self.spacing = AsyncLimiter(catch_up, catch_up * (1 + margin) / rate)
+        self.window = MovingWindowRateLimiter(MemoryStorage())
+        self.item = RateLimitItemPerSecond(max(1, int(rate)), 1)
+
+    async def acquire(self) -> None:
+        await self.spacing.acquire()
+        while not await self.window.hit(self.item, self.KEY):
+            stats = await self.window.get_window_stats(self.item, self.KEY)
+            await asyncio.sleep(max(0.001, stats.reset_time - time.time()))
+
+
+def rate_limiter(rate: float) -> PacedLimiter:
+    return PacedLimiter(rate)
 
 
 class Sender:
