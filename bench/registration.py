@@ -9,7 +9,16 @@ the region typed, the phone, the e-mail, then "Подтвердить" on the su
 each. Every participant sends an update, waits until the bot has handled it (its handler
 returned, so the next question is in the chat), then sends the next one.
 
-Two systems run side by side in the same process, alternating (floor, bot, floor, bot...):
+Two processes, as Telegram and its users are on other machines than the bot:
+
+* **this process** runs only the system under test, polling the stand-in over HTTP;
+* **a child process** (``python -m bench.registration --serve``, started once per run) runs
+  the stand-in server (a fresh one for every phase), the simulated participants and the
+  measurement. The bot's process tells it, through the child's stdin, the moment each
+  update's handler returned (an outer update middleware, a few bytes per update, written
+  once per event-loop turn); the child answers commands on its stdout.
+
+Two systems, alternating in the bot's process (floor, bot, floor, bot...):
 
 * **bot**: the real bot exactly as ``python -m bot`` builds it (``create_bot`` +
   ``create_dispatcher``, ``handle_as_tasks=True``, a fresh SQLite file in WAL mode, one
@@ -18,11 +27,13 @@ Two systems run side by side in the same process, alternating (floor, bot, floor
   with ``message.answer("ok")`` and every button with ``callback.answer()`` +
   ``message.answer("ok")``, fed the same number of updates of the same kinds.
 
-Per update, **latency** is the time from the push (the update reaching "Telegram") to the
-first successful answer in that chat (sendMessage, editMessageText, sendDocument,
-answerCallbackQuery...); **done** is the time until the handler returned. Throughput is
-updates / wall time of the phase. The bot's walk must really complete: every participant
-ends registered or waitlisted in the database, with registered == capacity.
+Per update, **latency** is the time, seen by the server, from the push (the update reaching
+"Telegram") to the first successful answer in that chat (sendMessage, editMessageText,
+sendDocument, answerCallbackQuery...); **done** is the time until the handler returned (the
+bot's process's clock: ``time.monotonic``, CLOCK_MONOTONIC, one clock for both processes of
+the machine). Throughput is updates / wall time of the phase (at the server: the first push
+to the last update handled). The bot's walk must really complete: every participant ends
+registered or waitlisted in the database, with registered == capacity.
 
 Goal (the issue): bot/floor throughput >= 0.5 and bot p95 < 100 ms at 200 participants.
 Speed is measured here, never in the tests.
@@ -37,16 +48,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
 import platform
 import random
+import signal
 import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+import traceback
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import metadata
@@ -78,10 +92,15 @@ ANSWER_METHODS = frozenset(
     }
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 EVENT_ID = "bench"
 FIRST_USER_ID = 5_000_001
 GOAL_RATIO = 0.5
 GOAL_P95_MS = 100.0
+#: Longest line between the two processes (a phase's samples come back in one line).
+LINE_LIMIT = 64 * 1024 * 1024
+#: Seconds for the child process to start, to open or close a phase, to stop.
+CONTROL_TIMEOUT = 60.0
 
 
 class BenchError(RuntimeError):
@@ -113,15 +132,14 @@ WALK: tuple[Step, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Sample:
-    step: str
-    kind: str
-    latency: float  # push -> first answer in the chat, seconds
-    done: float  # push -> the handler returned, seconds
+def participants_of(count: int) -> list[TgUser]:
+    return [
+        TgUser(FIRST_USER_ID + i, f"Участник{i}", username=f"bench_user_{i}") for i in range(count)
+    ]
 
 
-# --------------------------------------------------------------------------- observers
+# =========================================================================== the child process:
+# the stand-in server, the participants, the measurement
 
 
 @dataclass
@@ -139,7 +157,7 @@ class BenchServer(StandInServer):
         self._expect: dict[int, _Expect] = {}
 
     def expect(self, chat_id: int) -> _Expect:
-        expect = _Expect(time.perf_counter())
+        expect = _Expect(time.monotonic())
         self._expect[chat_id] = expect
         return expect
 
@@ -148,19 +166,347 @@ class BenchServer(StandInServer):
         if ok and req.method in ANSWER_METHODS:
             expect = self._expect.get(req.chat_id)
             if expect is not None and expect.answered_at is None:
-                expect.answered_at = time.perf_counter()
+                expect.answered_at = time.monotonic()
+
+
+def _floor_button(server: BenchServer, user: TgUser, step: Step) -> tuple[int, str]:
+    """The floor has no keyboards: tap "under" its latest message."""
+    messages = server.chat_messages(user.id)
+    if not messages:
+        raise BenchError(f"floor: no bot message in chat {user.id} to tap under")
+    return messages[-1].message_id, f"bench:{step.name}"
+
+
+def _bot_button(server: BenchServer, user: TgUser, step: Step) -> tuple[int, str]:
+    """(message_id, callback_data) of the button this step taps in the bot's latest keyboard."""
+    for message in reversed(server.chat_messages(user.id)):
+        if message.deleted or not message.inline_keyboard:
+            continue
+        buttons = [b for row in message.inline_keyboard for b in row]
+        found = [b for b in buttons if b.get("text") == step.value] or [
+            b for b in buttons if step.value in str(b.get("text", ""))
+        ]
+        if len(found) == 1 and "callback_data" in found[0]:
+            return message.message_id, str(found[0]["callback_data"])
+        shown = [b.get("text") for b in buttons]
+        raise BenchError(
+            f"bot: participant {user.id}, step {step.name!r}: no single button "
+            f"{step.value!r} in the latest keyboard ({message.text!r:.80}): {shown}"
+        )
+    raise BenchError(f"bot: participant {user.id}, step {step.name!r}: no inline keyboard")
+
+
+BUTTONS: dict[str, Callable[[BenchServer, TgUser, Step], tuple[int, str]]] = {
+    "floor": _floor_button,
+    "bot": _bot_button,
+}
+
+
+class Driver:
+    """The child process. Commands come as JSON lines on stdin (``open``: a fresh stand-in
+    server for a phase; ``run``: the participants' walks; ``close``), each answered by one
+    JSON line on stdout with the same ``seq``. Lines ``d <phase> <update_id> <monotonic>``
+    on stdin are the bot's process telling that an update's handler returned."""
+
+    def __init__(self) -> None:
+        self.server: BenchServer | None = None
+        self.phase = -1
+        self.waiting: dict[int, asyncio.Future[float]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def main(self) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=LINE_LIMIT)
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        self._reply({"seq": 0, "ok": True})
+        try:
+            while line := await reader.readline():
+                if line.startswith(b"d "):
+                    self._handled(line)
+                    continue
+                task = asyncio.create_task(self._command(json.loads(line)))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        finally:  # stdin closed: the bot's process is done (or gone)
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._close({})
+
+    def _handled(self, line: bytes) -> None:
+        _, phase, update_id, at = line.split()
+        if int(phase) != self.phase:
+            return
+        future = self.waiting.pop(int(update_id), None)
+        if future is not None and not future.done():
+            future.set_result(float(at))
+
+    @staticmethod
+    def _reply(reply: dict[str, Any]) -> None:
+        sys.stdout.buffer.write(json.dumps(reply).encode() + b"\n")
+        sys.stdout.buffer.flush()
+
+    async def _command(self, command: dict[str, Any]) -> None:
+        actions = {"open": self._open, "run": self._run, "close": self._close}
+        reply: dict[str, Any]
+        try:
+            reply = {"ok": True, **await actions[command["cmd"]](command)}
+        except BenchError as exc:
+            reply = {"ok": False, "error": str(exc)}
+        except Exception:
+            reply = {
+                "ok": False,
+                "error": "the stand-in process failed:\n" + traceback.format_exc(),
+            }
+        self._reply({**reply, "seq": command.get("seq")})
+
+    async def _open(self, command: dict[str, Any]) -> dict[str, Any]:
+        await self._close({})
+        # Collect the last phase's garbage now rather than during the measurement.
+        gc.collect()
+        self.phase = int(command["phase"])
+        self.server = BenchServer()
+        await self.server.start()
+        return {"base_url": self.server.base_url}
+
+    async def _close(self, _command: dict[str, Any]) -> dict[str, Any]:
+        self.waiting.clear()
+        if self.server is not None:
+            server, self.server = self.server, None
+            await server.stop()
+        return {}
+
+    async def _run(self, command: dict[str, Any]) -> dict[str, Any]:
+        server = self.server
+        if server is None:
+            raise BenchError("run: no stand-in server is open")
+        kind: str = command["kind"]
+        users = participants_of(int(command["participants"]))
+        think = float(command["think"])
+        step_timeout = float(command["step_timeout"])
+        phase_timeout = float(command["phase_timeout"])
+        try:
+            await server.wait_polling(timeout=30)
+        except TimeoutError:
+            raise BenchError(f"{kind}: the bot did not call getUpdates within 30 s") from None
+        samples: list[tuple[str, float, float]] = []
+        cpu_before = time.process_time()
+        started = time.monotonic()
+        walks = [
+            asyncio.create_task(self._participant(kind, u, i, step_timeout, samples, think))
+            for i, u in enumerate(users)
+        ]
+        try:
+            await asyncio.wait_for(asyncio.gather(*walks), phase_timeout)
+        except TimeoutError:
+            raise BenchError(
+                f"{kind}: the phase did not finish within {phase_timeout:g} s "
+                f"({len(samples)} of {len(users) * len(WALK)} updates handled)"
+            ) from None
+        finally:
+            for walk in walks:
+                walk.cancel()
+            await asyncio.gather(*walks, return_exceptions=True)
+        wall = time.monotonic() - started
+        cpu = time.process_time() - cpu_before
+        tails: dict[str, tuple[str, int]] = {}
+        if kind == "bot":  # what each participant was told last, for the bot's checks
+            for user in users:
+                messages = server.chat_messages(user.id)
+                texts = " ".join(m.text or "" for m in messages[-3:])
+                documents = sum(1 for m in messages if m.kind == "document")
+                tails[str(user.id)] = (texts, documents)
+        return {"wall": wall, "cpu": cpu, "samples": samples, "tails": tails}
+
+    async def _participant(
+        self,
+        kind: str,
+        user: TgUser,
+        number: int,
+        step_timeout: float,
+        samples: list[tuple[str, float, float]],
+        think: float,
+    ) -> None:
+        server = self.server
+        assert server is not None
+        loop = asyncio.get_running_loop()
+        pause = random.Random(user.id)  # the same pauses for both systems
+        for index, step in enumerate(WALK):
+            if think > 0:
+                await asyncio.sleep(think * pause.uniform(0.5, 1.5))  # reading, typing
+            if step.kind == "click":
+                message_id, data = BUTTONS[kind](server, user, step)
+                expect = server.expect(user.id)
+                update_id, _ = server.callback(user, message_id, data)
+            else:
+                text = step.value.format(event=EVENT_ID, n=number)
+                expect = server.expect(user.id)
+                update_id = server.message(user, text)
+            done: asyncio.Future[float] = loop.create_future()
+            self.waiting[update_id] = done
+            try:
+                done_at = await asyncio.wait_for(done, step_timeout)
+            except TimeoutError:
+                self.waiting.pop(update_id, None)
+                state = (
+                    "dropped by allowed_updates"
+                    if server.dropped(update_id)
+                    else f"answered: {expect.answered_at is not None}, "
+                    f"pending updates: {server.pending_updates}, polling: {server.polling}"
+                )
+                raise BenchError(
+                    f"{kind}: participant {user.id}, step {index + 1} {step.name!r}: "
+                    f"update {update_id} not handled within {step_timeout:g} s ({state})"
+                ) from None
+            if expect.answered_at is None:
+                raise BenchError(
+                    f"{kind}: participant {user.id}, step {step.name!r}: the handler "
+                    f"returned without answering in the chat (update {update_id})"
+                )
+            samples.append(
+                (step.name, expect.answered_at - expect.pushed_at, done_at - expect.pushed_at)
+            )
+
+
+async def serve() -> None:
+    """The child process's main: serve commands until stdin closes."""
+    # Ctrl-C reaches the whole process group: the bot's process shuts this one down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The imported modules never die: keep them out of the collector's full passes.
+    gc.collect()
+    gc.freeze()
+    await Driver().main()
+
+
+# =========================================================================== the bot's process
+
+
+class StandInProcess:
+    """The child process, seen from the bot's process."""
+
+    def __init__(self) -> None:
+        self.proc: asyncio.subprocess.Process | None = None
+        self.stderr: list[str] = []
+        self._stderr_task: asyncio.Task[None] | None = None
+        self._seq = 0
+        self._phase = 0
+        self._handled: list[bytes] = []
+        self._flush_scheduled = False
+
+    async def __aenter__(self) -> StandInProcess:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.registration",
+            "--serve",
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            limit=LINE_LIMIT,
+        )
+        self._stderr_task = asyncio.create_task(self._read_stderr())
+        try:
+            await self._answer(0, "start", CONTROL_TIMEOUT)
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        proc = self.proc
+        if proc is None:
+            return
+        assert proc.stdin is not None
+        if not proc.stdin.is_closing():
+            proc.stdin.close()  # the child stops its server and exits
+        try:
+            await asyncio.wait_for(proc.wait(), CONTROL_TIMEOUT / 6)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+        finally:
+            if self._stderr_task is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stderr_task, 5)
+
+    async def _read_stderr(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        while line := await self.proc.stderr.readline():
+            self.stderr.append(line.decode(errors="replace").rstrip())
+
+    def _stderr_tail(self) -> str:
+        if not self.stderr:
+            return ""
+        return "; its stderr ends:\n" + "\n".join(self.stderr[-20:])
+
+    def next_phase(self) -> int:
+        self._phase += 1
+        return self._phase
+
+    async def call(self, command: dict[str, Any], timeout: float) -> dict[str, Any]:  # noqa: ASYNC109
+        """Send a command, return its answer (a refusal raises BenchError)."""
+        assert self.proc is not None and self.proc.stdin is not None
+        self._seq += 1
+        self._flush()
+        if self.proc.stdin.is_closing() or self.proc.returncode is not None:
+            raise BenchError(f"the stand-in process has exited{self._stderr_tail()}")
+        self.proc.stdin.write(json.dumps({**command, "seq": self._seq}).encode() + b"\n")
+        return await self._answer(self._seq, command["cmd"], timeout)
+
+    async def _answer(self, seq: int, what: str, timeout: float) -> dict[str, Any]:  # noqa: ASYNC109
+        assert self.proc is not None and self.proc.stdout is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            try:
+                line = await asyncio.wait_for(
+                    self.proc.stdout.readline(), max(deadline - loop.time(), 0)
+                )
+            except TimeoutError:
+                raise BenchError(
+                    f"the stand-in process did not answer {what!r} within {timeout:g} s"
+                ) from None
+            if not line:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.proc.wait(), 5)
+                raise BenchError(
+                    f"the stand-in process exited (status {self.proc.returncode}) "
+                    f"instead of answering {what!r}{self._stderr_tail()}"
+                )
+            reply: dict[str, Any] = json.loads(line)
+            if reply.get("seq") != seq:
+                continue  # the late answer to a command given up on
+            if not reply.get("ok"):
+                raise BenchError(str(reply.get("error")))
+            return reply
+
+    def handled(self, phase: int, update_id: int, at: float) -> None:
+        """Tell the child that this update's handler returned at ``at`` (this process's
+        ``time.monotonic``); written once per event-loop turn."""
+        self._handled.append(b"d %d %d %r\n" % (phase, update_id, at))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._handled:
+            return
+        lines, self._handled = b"".join(self._handled), []
+        proc = self.proc
+        if proc is None or proc.stdin is None or proc.stdin.is_closing():
+            return
+        if proc.returncode is None:
+            proc.stdin.write(lines)
 
 
 class DoneMarker(BaseMiddleware):
-    """Outer update middleware: resolves a future when the update's handling returns."""
+    """Outer update middleware: tells the child process when each update's handling returns."""
 
-    def __init__(self) -> None:
-        self.waiting: dict[int, asyncio.Future[float]] = {}
-
-    def watch(self, update_id: int) -> asyncio.Future[float]:
-        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self.waiting[update_id] = future
-        return future
+    def __init__(self, stand_in: StandInProcess, phase: int) -> None:
+        self.stand_in = stand_in
+        self.phase = phase
 
     async def __call__(
         self,
@@ -172,9 +518,7 @@ class DoneMarker(BaseMiddleware):
             return await handler(event, data)
         finally:
             assert isinstance(event, Update)
-            future = self.waiting.pop(event.update_id, None)
-            if future is not None and not future.done():
-                future.set_result(time.perf_counter())
+            self.stand_in.handled(self.phase, event.update_id, time.monotonic())
 
 
 class LogCollector(logging.Handler):
@@ -192,29 +536,28 @@ class LogCollector(logging.Handler):
 
 
 class System:
-    """One bot polling a fresh stand-in server."""
+    """One bot polling a fresh stand-in server (in the child process)."""
 
     name = ""
     label = ""
 
-    def __init__(self, server: BenchServer, participants: int, capacity: int) -> None:
-        self.server = server
+    def __init__(self, base_url: str, participants: int, capacity: int) -> None:
+        self.base_url = base_url
         self.participants = participants
         self.capacity = capacity
-        self.marker = DoneMarker()
-        self._task: asyncio.Task[None] | None = None
+        self.task: asyncio.Task[None] | None = None
         self.bot: Bot | None = None
         self.dp: Dispatcher | None = None
 
     async def setup(self) -> tuple[Bot, Dispatcher]:
         raise NotImplementedError
 
-    async def start(self) -> None:
+    async def start(self, marker: DoneMarker) -> None:
         self.bot, self.dp = await self.setup()
-        self.dp.update.outer_middleware(self.marker)
+        self.dp.update.outer_middleware(marker)
         # As run_bot() in bot/app.py: aiogram's defaults (handle_as_tasks=True,
         # polling_timeout=10), only the signals and the session are left to the benchmark.
-        self._task = asyncio.create_task(
+        self.task = asyncio.create_task(
             self.dp.start_polling(
                 self.bot,
                 handle_as_tasks=True,
@@ -223,35 +566,31 @@ class System:
                 allowed_updates=self.dp.resolve_used_update_types(),
             )
         )
-        try:
-            await self.server.wait_polling(timeout=10)
-        except TimeoutError:
-            if self._task.done():
-                self._task.result()  # the polling failed: raise its error
-            raise
 
     async def stop(self) -> None:
-        if self._task is not None and self.dp is not None:
-            if not self._task.done():
-                with contextlib.suppress(RuntimeError):
-                    await self.dp.stop_polling()
-            try:
-                await asyncio.wait_for(self._task, 10)
-            finally:
-                self._task = None
-        if self.bot is not None:
-            await self.bot.session.close()
-            self.bot = None
-        await self.teardown()
+        try:
+            if self.task is not None and self.dp is not None:
+                if not self.task.done():
+                    with contextlib.suppress(RuntimeError):
+                        await self.dp.stop_polling()
+                try:
+                    await asyncio.wait_for(self.task, 10)
+                except TimeoutError:
+                    raise BenchError(f"{self.name}: the polling did not stop within 10 s") from None
+                finally:
+                    self.task = None
+        finally:
+            if self.bot is not None:
+                await self.bot.session.close()
+                self.bot = None
+            await self.teardown()
 
     async def teardown(self) -> None:
         return None
 
-    def button(self, user: TgUser, step: Step) -> tuple[int, str]:
-        """(message_id, callback_data) of the button this step taps."""
-        raise NotImplementedError
-
-    async def verify(self, users: Sequence[TgUser]) -> dict[str, int]:
+    async def verify(
+        self, users: Sequence[TgUser], tails: dict[str, tuple[str, int]]
+    ) -> dict[str, int]:
         return {}
 
 
@@ -276,13 +615,7 @@ class FloorSystem(System):
 
         dp = Dispatcher()
         dp.include_router(router)
-        return create_bot(_settings(self.server, Path("unused.sqlite3"))), dp
-
-    def button(self, user: TgUser, step: Step) -> tuple[int, str]:
-        messages = self.server.chat_messages(user.id)
-        if not messages:
-            raise BenchError(f"floor: no bot message in chat {user.id} to tap under")
-        return messages[-1].message_id, f"bench:{step.name}"
+        return create_bot(_settings(self.base_url, Path("unused.sqlite3"))), dp
 
 
 class BotSystem(System):
@@ -291,15 +624,15 @@ class BotSystem(System):
     name = "bot"
     label = "bot (registration)"
 
-    def __init__(self, server: BenchServer, participants: int, capacity: int) -> None:
-        super().__init__(server, participants, capacity)
+    def __init__(self, base_url: str, participants: int, capacity: int) -> None:
+        super().__init__(base_url, participants, capacity)
         self._tmp = tempfile.TemporaryDirectory(prefix="bench-registration-")
         self.db_path = Path(self._tmp.name) / "bot.sqlite3"
         self.db = Database(self.db_path)
         self.registration: RegistrationService | None = None
 
     async def setup(self) -> tuple[Bot, Dispatcher]:
-        settings = _settings(self.server, self.db_path)
+        settings = _settings(self.base_url, self.db_path)
         await self.db.connect()
         now = utcnow()
         event = Event(
@@ -324,28 +657,16 @@ class BotSystem(System):
         return create_bot(settings), dp
 
     async def teardown(self) -> None:
-        await self.db.close()
-        self._tmp.cleanup()
+        try:
+            await self.db.close()
+        finally:
+            self._tmp.cleanup()
 
-    def button(self, user: TgUser, step: Step) -> tuple[int, str]:
-        for message in reversed(self.server.chat_messages(user.id)):
-            if message.deleted or not message.inline_keyboard:
-                continue
-            buttons = [b for row in message.inline_keyboard for b in row]
-            found = [b for b in buttons if b.get("text") == step.value] or [
-                b for b in buttons if step.value in str(b.get("text", ""))
-            ]
-            if len(found) == 1 and "callback_data" in found[0]:
-                return message.message_id, str(found[0]["callback_data"])
-            shown = [b.get("text") for b in buttons]
-            raise BenchError(
-                f"bot: participant {user.id}, step {step.name!r}: no single button "
-                f"{step.value!r} in the latest keyboard ({message.text!r:.80}): {shown}"
-            )
-        raise BenchError(f"bot: participant {user.id}, step {step.name!r}: no inline keyboard")
-
-    async def verify(self, users: Sequence[TgUser]) -> dict[str, int]:
-        """The walk really happened: everybody registered or waitlisted, capacity held."""
+    async def verify(
+        self, users: Sequence[TgUser], tails: dict[str, tuple[str, int]]
+    ) -> dict[str, int]:
+        """The walk really happened: everybody registered or waitlisted, capacity held,
+        everybody told (``tails``: the child's view of each chat's last messages)."""
         assert self.registration is not None
         regs = await self.registration.registrations.of_event(EVENT_ID)
         status = {r.participant_id: r.status for r in regs}
@@ -369,9 +690,7 @@ class BotSystem(System):
             problems.append(f"{with_email} profiles with an e-mail, expected {len(users)}")
         told = 0
         for user in users:
-            messages = self.server.chat_messages(user.id)
-            texts = " ".join(m.text or "" for m in messages[-3:])
-            documents = sum(1 for m in messages if m.kind == "document")
+            texts, documents = tails.get(str(user.id), ("", 0))
             if status.get(user.id) is RegStatus.REGISTERED:
                 told += "Вы зарегистрированы" in texts and documents == 1
             elif status.get(user.id) is RegStatus.WAITLISTED:
@@ -383,11 +702,11 @@ class BotSystem(System):
         return {"registered": registered, "waitlisted": waitlisted}
 
 
-def _settings(server: BenchServer, database_path: Path) -> Settings:
+def _settings(base_url: str, database_path: Path) -> Settings:
     return Settings(
         bot_token=TEST_TOKEN,  # type: ignore[arg-type]
         database_path=database_path,
-        telegram_api_url=server.base_url,
+        telegram_api_url=base_url,
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -409,6 +728,8 @@ class PhaseResult:
     by_step: dict[str, list[float]] = field(repr=False)
     checks: dict[str, int]
     log_warnings: list[str]
+    cpu_system: float = 0.0  # the bot's process, CPU seconds / its wall seconds (1.0: one core)
+    cpu_stand_in: float = 0.0  # the child process, the same
 
     @property
     def throughput(self) -> float:
@@ -437,58 +758,8 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-async def _participant(
-    system: System,
-    user: TgUser,
-    number: int,
-    step_timeout: float,
-    samples: list[Sample],
-    think: float = 0.0,
-) -> None:
-    server, marker = system.server, system.marker
-    pause = random.Random(user.id)  # the same pauses for both systems
-    for index, step in enumerate(WALK):
-        if think > 0:
-            await asyncio.sleep(think * pause.uniform(0.5, 1.5))  # reading, typing
-        if step.kind == "click":
-            message_id, data = system.button(user, step)
-            expect = server.expect(user.id)
-            update_id, _ = server.callback(user, message_id, data)
-        else:
-            text = step.value.format(event=EVENT_ID, n=number)
-            expect = server.expect(user.id)
-            update_id = server.message(user, text)
-        done = marker.watch(update_id)
-        try:
-            done_at = await asyncio.wait_for(done, step_timeout)
-        except TimeoutError:
-            marker.waiting.pop(update_id, None)
-            state = (
-                "dropped by allowed_updates"
-                if server.dropped(update_id)
-                else f"answered: {expect.answered_at is not None}, "
-                f"pending updates: {server.pending_updates}, polling: {server.polling}"
-            )
-            raise BenchError(
-                f"{system.name}: participant {user.id}, step {index + 1} {step.name!r}: "
-                f"update {update_id} not handled within {step_timeout:g} s ({state})"
-            ) from None
-        if expect.answered_at is None:
-            raise BenchError(
-                f"{system.name}: participant {user.id}, step {step.name!r}: the handler "
-                f"returned without answering in the chat (update {update_id})"
-            )
-        samples.append(
-            Sample(
-                step.name,
-                step.kind,
-                expect.answered_at - expect.pushed_at,
-                done_at - expect.pushed_at,
-            )
-        )
-
-
 async def run_phase(
+    stand_in: StandInProcess,
     kind: str,
     participants: int,
     capacity: int,
@@ -498,14 +769,10 @@ async def run_phase(
     collector: LogCollector,
     think: float = 0.0,
 ) -> PhaseResult:
-    users = [
-        TgUser(FIRST_USER_ID + i, f"Участник{i}", username=f"bench_user_{i}")
-        for i in range(participants)
-    ]
     collector.records.clear()
     try:
         return await _run_phase(
-            kind, users, capacity, step_timeout, phase_timeout, collector, think
+            stand_in, kind, participants, capacity, step_timeout, phase_timeout, collector, think
         )
     except BenchError as exc:
         errors = [r for r in collector.records if r.levelno >= logging.ERROR]
@@ -518,56 +785,83 @@ async def run_phase(
         ) from None
 
 
+async def _while_polling(system: System, call: Coroutine[Any, Any, dict[str, Any]]) -> Any:
+    """The child's answer to ``call``, unless the system's polling ends first."""
+    assert system.task is not None
+    answer = asyncio.ensure_future(call)
+    try:
+        await asyncio.wait({answer, system.task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not answer.done():
+            answer.cancel()
+            await asyncio.gather(answer, return_exceptions=True)
+    if not answer.cancelled():
+        return answer.result()
+    error = system.task.exception() if not system.task.cancelled() else None
+    raise BenchError(f"{system.name}: the polling ended during the phase: {error!r}")
+
+
 async def _run_phase(
+    stand_in: StandInProcess,
     kind: str,
-    users: list[TgUser],
+    participants: int,
     capacity: int,
     step_timeout: float,
     phase_timeout: float,
     collector: LogCollector,
     think: float,
 ) -> PhaseResult:
-    participants = len(users)
-    async with BenchServer() as server:
-        system = SYSTEMS[kind](server, participants, capacity)
+    phase = stand_in.next_phase()
+    opened = await stand_in.call({"cmd": "open", "phase": phase}, CONTROL_TIMEOUT)
+    system = SYSTEMS[kind](opened["base_url"], participants, capacity)
+    failed = True
+    try:
         try:
-            await system.start()
-            samples: list[Sample] = []
-            started = time.perf_counter()
-            walks = [
-                asyncio.create_task(_participant(system, u, i, step_timeout, samples, think))
-                for i, u in enumerate(users)
-            ]
-            try:
-                await asyncio.wait_for(asyncio.gather(*walks), phase_timeout)
-            except TimeoutError:
-                raise BenchError(
-                    f"{kind}: the phase did not finish within {phase_timeout:g} s "
-                    f"({len(samples)} of {participants * len(WALK)} updates handled)"
-                ) from None
-            finally:
-                for walk in walks:
-                    walk.cancel()
-                await asyncio.gather(*walks, return_exceptions=True)
-            wall = time.perf_counter() - started
-            checks = await system.verify(users)
+            await system.start(DoneMarker(stand_in, phase))
+            cpu_before, started = time.process_time(), time.monotonic()
+            walk = stand_in.call(
+                {
+                    "cmd": "run",
+                    "kind": kind,
+                    "participants": participants,
+                    "think": think,
+                    "step_timeout": step_timeout,
+                    "phase_timeout": phase_timeout,
+                },
+                phase_timeout + CONTROL_TIMEOUT,
+            )
+            reply = await _while_polling(system, walk)
+            cpu_system = (time.process_time() - cpu_before) / (time.monotonic() - started)
+            users = participants_of(participants)
+            checks = await system.verify(users, reply["tails"])
         finally:
             await system.stop()
+        failed = False
+    finally:
+        try:
+            await stand_in.call({"cmd": "close"}, CONTROL_TIMEOUT)
+        except BenchError:
+            if not failed:
+                raise
     if any(r.levelno >= logging.ERROR for r in collector.records):
         raise BenchError(f"{kind}: the bot logged errors during the phase")
+    samples = [(str(step), float(latency), float(done)) for step, latency, done in reply["samples"]]
     by_step: dict[str, list[float]] = {}
-    for sample in samples:
-        by_step.setdefault(sample.step, []).append(sample.latency)
+    for step, latency, _ in samples:
+        by_step.setdefault(step, []).append(latency)
+    wall = float(reply["wall"])
     return PhaseResult(
         system=kind,
         participants=participants,
         updates=len(samples),
         wall=wall,
-        latencies=[s.latency for s in samples],
-        dones=[s.done for s in samples],
+        latencies=[s[1] for s in samples],
+        dones=[s[2] for s in samples],
         by_step=by_step,
         checks=checks,
         log_warnings=[f"{r.name}: {r.getMessage()}"[:200] for r in collector.records],
+        cpu_system=cpu_system,
+        cpu_stand_in=float(reply["cpu"]) / wall if wall > 0 else 0.0,
     )
 
 
@@ -632,7 +926,10 @@ def _header() -> str:
 
 
 def summarise(
-    results: dict[str, list[PhaseResult]], args: argparse.Namespace, env: dict[str, Any]
+    results: dict[str, list[PhaseResult]],
+    args: argparse.Namespace,
+    env: dict[str, Any],
+    stand_in_stderr: Sequence[str] = (),
 ) -> dict[str, Any]:
     medians = {
         name: {key: median([r.figures()[key] for r in runs]) for key, _, _ in COLUMNS}
@@ -647,9 +944,25 @@ def summarise(
         "environment": env,
         "medians": medians,
         "runs": {
-            name: [{**r.figures(), "checks": r.checks} for r in runs]
+            name: [
+                {
+                    **r.figures(),
+                    "checks": r.checks,
+                    "cpu_system": r.cpu_system,
+                    "cpu_stand_in": r.cpu_stand_in,
+                }
+                for r in runs
+            ]
             for name, runs in results.items()
         },
+        "cpu": {
+            name: {
+                "system": median([r.cpu_system for r in runs]),
+                "stand_in": median([r.cpu_stand_in for r in runs]),
+            }
+            for name, runs in results.items()
+        },
+        "stand_in_stderr": stand_in_stderr,
     }
     if "bot" in results:
         steps = [step.name for step in WALK]
@@ -685,11 +998,19 @@ def print_report(
         f"aiohttp {env['aiohttp']}, aiosqlite {env['aiosqlite']}, SQLite {env['sqlite']}; "
         f"CPUs: {env['cpu_count']} ({env['cpus_usable']} usable); {env['platform']}"
     )
-    print("latency: push -> first answer in the chat; done: push -> the handler returned")
+    print(
+        "latency: push -> first answer in the chat (seen by the stand-in, in its own process); "
+        "done: push -> the handler returned"
+    )
     print()
     print(_header())
     for name in results:
         print(_row(SYSTEMS[name].label, summary["medians"][name]))
+    cpu = ", ".join(
+        f"{name} {v['system'] * 100:.0f}% + stand-in {v['stand_in'] * 100:.0f}%"
+        for name, v in summary["cpu"].items()
+    )
+    print(f"CPU, % of one core (medians; the system's process + the stand-in's): {cpu}")
     if args.repeat > 1:
         print()
         print("each repeat (updates/s, p95 ms):")
@@ -727,6 +1048,10 @@ def print_report(
         for found in warnings.values():
             for line in found[:3]:
                 print(f"  {line}")
+    if summary["stand_in_stderr"]:
+        print("the stand-in process wrote to its stderr; the first lines:")
+        for line in summary["stand_in_stderr"][:10]:
+            print(f"  {line}")
 
 
 # --------------------------------------------------------------------------- main
@@ -758,55 +1083,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--step-timeout", type=float, default=60.0, help="seconds per update")
     parser.add_argument("--phase-timeout", type=float, default=600.0, help="seconds per phase")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
-async def run(args: argparse.Namespace) -> dict[str, list[PhaseResult]]:
+async def run(args: argparse.Namespace) -> tuple[dict[str, list[PhaseResult]], list[str]]:
     collector = LogCollector()
     root = logging.getLogger()
     root.addHandler(collector)
     root.setLevel(logging.WARNING)
-    kinds = [args.only] if args.only else ["floor", "bot"]
-    results: dict[str, list[PhaseResult]] = {kind: [] for kind in kinds}
     try:
-        if args.warmup > 0:
-            for kind in kinds:
-                capacity = max(1, args.warmup * 3 // 4)
-                await run_phase(
-                    kind,
-                    args.warmup,
-                    capacity,
-                    step_timeout=args.step_timeout,
-                    phase_timeout=args.phase_timeout,
-                    collector=collector,
-                    think=args.think,
-                )
-        for repeat in range(args.repeat):
-            for kind in kinds:
-                result = await run_phase(
-                    kind,
-                    args.participants,
-                    args.capacity,
-                    step_timeout=args.step_timeout,
-                    phase_timeout=args.phase_timeout,
-                    collector=collector,
-                    think=args.think,
-                )
-                figures = result.figures()
-                print(
-                    f"  repeat {repeat + 1}/{args.repeat} {kind:<5}: "
-                    f"{figures['updates_per_s']:7.1f} updates/s, "
-                    f"p50 {figures['p50_ms']:6.1f} ms, p95 {figures['p95_ms']:6.1f} ms",
-                    flush=True,
-                )
-                results[kind].append(result)
+        async with StandInProcess() as stand_in:
+            results = await _run_all(args, stand_in, collector)
+        return results, stand_in.stderr
     finally:
         root.removeHandler(collector)
+
+
+async def _run_all(
+    args: argparse.Namespace, stand_in: StandInProcess, collector: LogCollector
+) -> dict[str, list[PhaseResult]]:
+    kinds = [args.only] if args.only else ["floor", "bot"]
+    results: dict[str, list[PhaseResult]] = {kind: [] for kind in kinds}
+    options = {
+        "step_timeout": args.step_timeout,
+        "phase_timeout": args.phase_timeout,
+        "collector": collector,
+        "think": args.think,
+    }
+    if args.warmup > 0:
+        for kind in kinds:
+            capacity = max(1, args.warmup * 3 // 4)
+            await run_phase(stand_in, kind, args.warmup, capacity, **options)
+    for repeat in range(args.repeat):
+        for kind in kinds:
+            result = await run_phase(stand_in, kind, args.participants, args.capacity, **options)
+            figures = result.figures()
+            print(
+                f"  repeat {repeat + 1}/{args.repeat} {kind:<5}: "
+                f"{figures['updates_per_s']:7.1f} updates/s, "
+                f"p50 {figures['p50_ms']:6.1f} ms, p95 {figures['p95_ms']:6.1f} ms",
+                flush=True,
+            )
+            results[kind].append(result)
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.serve:  # the child process
+        asyncio.run(serve())
+        return 0
     if args.participants < 1 or args.repeat < 1:
         print("--participants and --repeat must be at least 1", file=sys.stderr)
         return 2
@@ -815,12 +1142,15 @@ def main(argv: list[str] | None = None) -> int:
     # Quiet: nothing on the console but the report; warnings and errors are collected.
     logging.basicConfig(level=logging.WARNING, handlers=[logging.NullHandler()])
     try:
-        results = asyncio.run(run(args))
+        results, stand_in_stderr = asyncio.run(run(args))
     except BenchError as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # both processes have stopped (the child on its closed stdin)
+        print("benchmark interrupted", file=sys.stderr)
+        return 130
     env = environment()
-    summary = summarise(results, args, env)
+    summary = summarise(results, args, env, stand_in_stderr)
     print_report(summary, results, args)
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
