@@ -16,7 +16,6 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
-SUPPORTED_LOCALES = ("ru", "en")
 
 
 class Settings(BaseSettings):

@@ -14,14 +14,3 @@ def parse_offset(text: str) -> timedelta:
         raise ValueError(f"{text!r} is not a duration like 1d, 24h, 1h30m, 15m or 30s")
     d, h, m, s = (int(g or 0) for g in match.groups())
     return timedelta(days=d, hours=h, minutes=m, seconds=s)
-
-
-def format_offset(value: timedelta) -> str:
-    """The inverse of parse_offset: 90 minutes -> '1h30m'."""
-    total = int(value.total_seconds())
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if total >= size:
-            parts.append(f"{total // size}{unit}")
-            total %= size
-    return "".join(parts) or "0s"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import phonenumbers
 import yaml
@@ -339,6 +339,3 @@ def display_value(
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
         case _:
             return value
-
-
-ChoiceKind = Literal["option", "district", "region", "skip"]

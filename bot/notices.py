@@ -102,7 +102,7 @@ async def queue_changes(
         await OutboxRepo.drop(conn, "event_id = ? AND kind = 'reminder'", (new.id,))
     # A notice not sent yet is overtaken: the new one tells what differs from what the person
     # was last told (the details before the first of the changes not sent).
-    unsent = await _pending_notices(conn, new.id)
+    unsent = await OutboxRepo.pending_payloads(conn, KIND_NOTICE, new.id)
     await OutboxRepo.drop(conn, "event_id = ? AND kind = 'notice'", (new.id,))
     fingerprint = details_hash(new)
     now_known = snapshot(new)
@@ -133,15 +133,6 @@ async def queue_changes(
             )
         )
     return await OutboxRepo.enqueue(conn, items, now)
-
-
-async def _pending_notices(conn: aiosqlite.Connection, event_id: str) -> dict[int, dict[str, Any]]:
-    async with conn.execute(
-        "SELECT chat_id, payload FROM outbox WHERE event_id = ? AND kind = 'notice' "
-        "AND status = 'pending' ORDER BY id",
-        (event_id,),
-    ) as cur:
-        return {row[0]: json.loads(row[1]) for row in await cur.fetchall()}
 
 
 async def queue_promotions(db: Database, promotions: list[Promotion], now: datetime) -> int:

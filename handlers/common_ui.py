@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -25,8 +23,3 @@ async def show(
         await target.bot.send_message(target.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
         return
     await target.answer(text, reply_markup=markup)
-
-
-async def answer_quietly(callback: CallbackQuery, text: str | None = None) -> None:
-    with contextlib.suppress(TelegramBadRequest):
-        await callback.answer(text)

@@ -13,7 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import Settings
-from bot.coordination import ALL, Coordinators, parse_scope
+from bot.coordination import ALL, INVITE_PREFIX, Coordinators, parse_scope
 from bot.i18n import Translator
 from bot.regions import Regions
 from bot.roles import Role
@@ -42,7 +42,7 @@ INVITE_RE = re.compile(r"^co_([A-Za-z0-9_-]{8,60})$")
 # --- the invitation link: for anybody who opens it ------------------------------------------
 
 
-@routes.message(CommandStart(deep_link=True, magic=F.args.startswith("co_")))
+@routes.message(CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX)))
 async def accept_invite(
     message: Message,
     command: CommandObject,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram.filters import BaseFilter
 from aiogram.types import TelegramObject
 
@@ -20,8 +18,3 @@ class IsStaff(BaseFilter):
 class IsAdmin(BaseFilter):
     async def __call__(self, event: TelegramObject, role: Role) -> bool:
         return role.is_admin
-
-
-def scope_kwargs(role: Role) -> dict[str, Any]:
-    """For logging and queries: the district a role is limited to (None = everything)."""
-    return {"district": role.district}

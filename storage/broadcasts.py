@@ -13,8 +13,6 @@ from storage.db import Database, from_db, to_db
 #: ``outbox.error`` of rows dropped by "Stop" (the sender writes "no longer relevant" for a
 #: row it had already taken when the announcement was stopped).
 STOPPED_ERRORS = frozenset({"stopped", "no longer relevant"})
-#: Set by the sender on a person's other pending rows after a 403.
-UNREACHABLE = "unreachable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,19 +136,6 @@ class BroadcastRepo:
             "WHERE unreachable_since IS NULL AND district IS NOT NULL GROUP BY district"
         )
         return {row[0]: row[1] for row in rows}
-
-    async def unreachable_count(self, district: str | None = None) -> int:
-        if district is None:
-            row = await self.db.fetchone(
-                "SELECT count(*) FROM participants WHERE unreachable_since IS NOT NULL"
-            )
-        else:
-            row = await self.db.fetchone(
-                "SELECT count(*) FROM participants WHERE unreachable_since IS NOT NULL "
-                "AND district = ?",
-                (district,),
-            )
-        return int(row[0]) if row else 0
 
     # --- the rows -------------------------------------------------------------------------------
 

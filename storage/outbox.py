@@ -139,9 +139,7 @@ class OutboxRepo:
             return items
 
     async def next_due(self) -> datetime | None:
-        row = await self.db.fetchone(
-            "SELECT min(not_before) FROM outbox WHERE status = 'pending'"
-        )
+        row = await self.db.fetchone("SELECT min(not_before) FROM outbox WHERE status = 'pending'")
         return from_db(row[0]) if row and row[0] else None
 
     async def record(self, outcomes: list[Outcome]) -> None:
@@ -195,6 +193,18 @@ class OutboxRepo:
         )
         return cur.rowcount
 
+    @staticmethod
+    async def pending_payloads(
+        conn: aiosqlite.Connection, kind: str, event_id: str
+    ) -> dict[int, dict[str, Any]]:
+        """chat id -> payload of the pending items of one kind for one event (oldest first)."""
+        rows = await conn.execute_fetchall(
+            "SELECT chat_id, payload FROM outbox WHERE event_id = ? AND kind = ? "
+            "AND status = 'pending' ORDER BY id",
+            (event_id, kind),
+        )
+        return {row[0]: json.loads(row[1]) for row in rows}
+
     async def counts(self, broadcast_id: int | None = None) -> dict[str, int]:
         if broadcast_id is None:
             rows = await self.db.fetchall("SELECT status, count(*) FROM outbox GROUP BY status")
@@ -208,7 +218,3 @@ class OutboxRepo:
     async def by_key(self, key: str) -> OutItem | None:
         row = await self.db.fetchone("SELECT * FROM outbox WHERE dedup_key = ?", (key,))
         return _item(row) if row else None
-
-    async def status_of(self, key: str) -> str | None:
-        row = await self.db.fetchone("SELECT status FROM outbox WHERE dedup_key = ?", (key,))
-        return row[0] if row else None
