@@ -263,7 +263,8 @@ async def run_outbox(
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(server.base_url, Path(tmp) / "bench.sqlite3", case.rate)
-        async with Database(settings.database_path) as db:
+        db_path = settings.database_path
+        async with Database(db_path, busy_timeout_ms=settings.db_busy_timeout_ms) as db:
             repo = ParticipantRepo(db)
             async with db.transaction() as conn:
                 for n in range(case.recipients):

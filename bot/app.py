@@ -108,7 +108,7 @@ async def wait_for_telegram(bot: Bot, *, max_delay: float = 60.0) -> str:
 async def run_bot(settings: Settings) -> None:
     from bot.telegram import create_bot
 
-    async with Database(settings.database_path) as db:
+    async with Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms) as db:
         bot = create_bot(settings)
         dp = create_dispatcher(settings, db)
         try:

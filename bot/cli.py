@@ -100,7 +100,7 @@ async def events_command(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import Database, utcnow
     from storage.events import EventRepo
 
-    async with Database(settings.database_path) as db:
+    async with Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms) as db:
         if args.events_command == "import":
             try:
                 events = read_events_file(args.file, settings.zone)
@@ -155,7 +155,7 @@ async def export_command(settings: Settings, args: argparse.Namespace) -> int:
             f"Error: no database at {settings.database_path} (set DATABASE_PATH)", file=sys.stderr
         )
         return 1
-    async with Database(settings.database_path) as db:
+    async with Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms) as db:
         try:
             if args.feedback:
                 table = await feedback_table(

@@ -80,7 +80,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 
     from storage.db import Database
 
-    async with Database(settings.database_path) as db:
+    async with Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms) as db:
         if args.broadcast_command == "status":
             return await status(db, args.id)
         if args.broadcast_command == "stop":

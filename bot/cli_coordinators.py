@@ -54,7 +54,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         found = regions.district(district)
         return f"{district} ({found.name_en})" if found else district
 
-    async with Database(settings.database_path) as db:
+    async with Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms) as db:
         coordinators = Coordinators(db)
         if args.coordinators_command == "add":
             district = parse_scope(args.district)

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None  # required to run the bot, not for the CLI tools
     database_path: Path = Path("data/bot.sqlite3")
+    # How long a write waits for another process's lock (a backup, an admin's sqlite3 shell)
+    # before the bot treats the database as unavailable for that moment.
+    db_busy_timeout_ms: int = Field(default=10_000, ge=50, le=600_000)
     telegram_api_url: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/Moscow"

@@ -63,8 +63,9 @@ class Database:
     ``BEGIN IMMEDIATE`` and the busy timeout.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
+        self.busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         self._companions: list[aiosqlite.Connection] = []
@@ -82,8 +83,11 @@ class Database:
         self._conn = conn
         try:
             conn.row_factory = aiosqlite.Row
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await _wal(conn)
+            await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            # Deleted rows are overwritten with zeros, so "delete my data" leaves nothing of a
+            # person in the file's free pages (152-FZ).
+            await conn.execute("PRAGMA secure_delete = ON")
+            await _wal(conn, self.busy_timeout_ms)
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await self.migrate()
@@ -98,7 +102,8 @@ class Database:
         """A second connection to the same file (closed with this one), for writers that
         must not wait for the write lock: one statement each, ordered by SQLite itself."""
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        await conn.execute("PRAGMA secure_delete = ON")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
         self._companions.append(conn)
@@ -178,7 +183,7 @@ class Database:
         moment, so try again briefly instead of failing the update.
         """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+        deadline = loop.time() + self.busy_timeout_ms / 1000
         delay = 0.001
         while True:
             try:
@@ -201,11 +206,11 @@ class Database:
         return next(iter(rows), None)
 
 
-async def _wal(conn: aiosqlite.Connection) -> None:
+async def _wal(conn: aiosqlite.Connection, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     """``PRAGMA journal_mode = WAL``, retried: on a new file opened by two connections at
     once SQLite answers "database is locked" at once, without waiting the busy timeout."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+    deadline = loop.time() + busy_timeout_ms / 1000
     while True:
         try:
             await conn.execute("PRAGMA journal_mode = WAL")

@@ -63,7 +63,7 @@ class RunningBot:
     def __init__(self, settings: Settings, *, handle_as_tasks: bool = False) -> None:
         self.settings = settings
         self.handle_as_tasks = handle_as_tasks
-        self.db = Database(settings.database_path)
+        self.db = Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
