@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from bot.resilience import Backoff
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
 from storage.db import Database, utcnow
 from storage.outbox import Outcome, OutItem
@@ -52,6 +53,8 @@ class ProgressReporter:
         self._last: dict[int, float] = {}  # loop time of the last report per announcement
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._resume = False  # read the unfinished announcements at the next tick
+        self.failures = Backoff("announcement progress", log)
 
     # --- hooks -----------------------------------------------------------------------------
 
@@ -71,8 +74,9 @@ class ProgressReporter:
         self._wake.set()
 
     async def start(self) -> None:
-        for broadcast in await self.repo.unfinished():
-            self.dirty.add(broadcast.id)
+        """Start the loop; the unfinished announcements (after a restart) are read inside it,
+        so a locked database at start delays the reports instead of stopping the bot."""
+        self._resume = True
         self._wake.set()
         self._task = asyncio.create_task(self._run(), name="broadcast-progress")
 
@@ -86,23 +90,36 @@ class ProgressReporter:
     # --- the loop ----------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        """Never ends before stop(): a failure (database, Telegram, a bug) is logged once, then
+        at most once a minute, waited out with back-off, and the report tried again."""
         while True:
             await self._wake.wait()
             self._wake.clear()
             try:
                 await self.tick()
-            except Exception:
-                log.exception("broadcast progress report failed")
+            except Exception as exc:
+                self._wake.set()
+                await asyncio.sleep(self.failures.failed(exc))
+            else:
+                self.failures.succeeded()
             await asyncio.sleep(self.interval)
 
     async def tick(self) -> None:
+        if self._resume:
+            for broadcast in await self.repo.unfinished():
+                self.dirty.add(broadcast.id)
+            self._resume = False
         now = asyncio.get_running_loop().time()
         for broadcast_id in sorted(self.dirty):
             if now - self._last.get(broadcast_id, -math.inf) < self.interval:
                 continue  # reported a moment ago: the next tick
             self.dirty.discard(broadcast_id)
             self._last[broadcast_id] = now
-            await self.report(broadcast_id)
+            try:
+                await self.report(broadcast_id)
+            except Exception:
+                self.dirty.add(broadcast_id)  # not lost: reported after the back-off
+                raise
         if self.dirty:
             self._wake.set()
 

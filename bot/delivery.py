@@ -46,6 +46,7 @@ from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
+from bot.resilience import BACKOFF_CAP, BACKOFF_START, Backoff
 from storage.db import Database, utcnow
 from storage.outbox import OutboxRepo, Outcome, OutItem, OutStatus
 
@@ -107,6 +108,17 @@ def rate_limiter(rate: float) -> PacedLimiter:
 
 
 class Sender:
+    """Claims due rows, sends them, records the results; never dies (see the module docstring).
+
+    Faults of the database (another process holding the write lock past the busy timeout, a
+    full disk) and bugs are waited out with back-off (``backoff_start`` doubling up to
+    ``backoff_cap`` seconds) and logged without flooding (bot/resilience.py). Results that
+    cannot be written stay in memory, in order, while their rows stay 'sending' (never claimed
+    again in this process), and are written when the database answers again; while more than
+    ``max_unwritten`` wait, nothing new is claimed. If the runner task ends anyway, a
+    done-callback starts it again.
+    """
+
     def __init__(
         self,
         db: Database,
@@ -116,6 +128,9 @@ class Sender:
         renderers: dict[str, Renderer] | None = None,
         poll_interval: float = 1.0,
         clock: Callable[[], datetime] = utcnow,
+        backoff_start: float = BACKOFF_START,
+        backoff_cap: float = BACKOFF_CAP,
+        stop_timeout: float = 5.0,
     ) -> None:
         self.db = db
         self.bot = bot
@@ -130,6 +145,8 @@ class Sender:
         bot.session.middleware(self._paced)
         self.batch = max(10, min(500, int(rate)))
         self.in_flight = asyncio.Semaphore(max(4, min(200, int(rate / 5))))
+        self.max_unwritten = 20 * self.batch
+        self.stop_timeout = stop_timeout  # how long stop() tries to write what is left
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._resume_at = 0.0  # loop time before which nothing is sent (after a 429)
@@ -137,6 +154,11 @@ class Sender:
         self._flush_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
+        self._reset_done = False
+        self.claims = Backoff("outbox sender", log, detail=self._unwritten)
+        self.writes = Backoff("outbox results", log, detail=self._unwritten)
+        self.restarts = Backoff("outbox sender task", log)
+        self.tune_backoff(backoff_start, backoff_cap)
         self.sent = 0
 
     def register(self, kind: str, renderer: Renderer) -> None:
@@ -146,47 +168,104 @@ class Sender:
         """Something was queued: look now instead of at the next poll."""
         self._wake.set()
 
+    def tune_backoff(self, start: float, cap: float) -> None:
+        """The first wait after a failure and the longest one (tests use small values)."""
+        for backoff in (self.claims, self.writes, self.restarts):
+            backoff.start, backoff.cap = start, cap
+
+    @property
+    def unwritten(self) -> int:
+        """Results known in memory but not yet written to the database."""
+        return len(self._pending)
+
+    def _unwritten(self) -> str:
+        return f"{len(self._pending)} result(s) waiting to be written"
+
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        reset = await self.repo.reset_in_flight()
-        if reset:
-            log.warning("%d message(s) were being sent at the last stop; sending them again", reset)
+        """Start the runner; it touches the database only inside its loop, so a locked
+        database at start delays the queue instead of stopping the bot."""
         self._stopping.clear()
-        self._runner = asyncio.create_task(self.run(), name="outbox-sender")
+        self._spawn(0.0)
 
     async def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
-        if self._runner is not None:
-            await self._runner
-            self._runner = None
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await asyncio.gather(runner, return_exceptions=True)
+
+    def _spawn(self, delay: float) -> None:
+        self._runner = asyncio.create_task(self._run_after(delay), name="outbox-sender")
+        self._runner.add_done_callback(self._runner_done)
+
+    async def _run_after(self, delay: float) -> None:
+        if delay:
+            await self._pause(delay)
+        await self.run()
+
+    def _runner_done(self, task: asyncio.Task[None]) -> None:
+        """The runner ends only at stop(); if it ends otherwise, start it again."""
+        if self._stopping.is_set() or task is not self._runner:
+            return
+        error: BaseException = (
+            asyncio.CancelledError("cancelled")
+            if task.cancelled()
+            else task.exception() or RuntimeError("returned")
+        )
+        self._spawn(self.restarts.failed(error))
 
     async def run(self) -> None:
-        flusher = asyncio.create_task(self._flush_loop())
+        """Claim and send until stopped; every failure is waited out and the loop goes on."""
+        flusher = asyncio.create_task(self._flush_loop(), name="outbox-flush")
         try:
             while not self._stopping.is_set():
-                items = await self.repo.claim_due(self.clock(), self.batch)
-                if not items:
-                    await self._idle()
-                    continue
-                for index, item in enumerate(items):
-                    if self._stopping.is_set():
-                        await self._give_back(items[index:])
-                        break
-                    await self.in_flight.acquire()
-                    task = asyncio.create_task(self._deliver(item))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                try:
+                    await self._round()
+                except Exception as exc:
+                    await self._pause(self.claims.failed(exc))
+                else:
+                    self.claims.succeeded()
+                    self.restarts.succeeded()
         finally:
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
-            await self._flush()
+            if self._stopping.is_set():
+                await self._flush_before_stop()
 
     # --- internals -----------------------------------------------------------------------
+
+    async def _round(self) -> None:
+        """One look at the queue: claim what is due and start sending it."""
+        if not self._reset_done:
+            reset = await self.repo.reset_in_flight()
+            self._reset_done = True
+            if reset:
+                log.warning("%d message(s) were being sent at the last stop; sending again", reset)
+        if len(self._pending) >= self.max_unwritten:
+            await self._pause(self.poll_interval)  # results cannot be written: send no more
+            return
+        items = await self.repo.claim_due(self.clock(), self.batch)
+        if not items:
+            await self._idle()
+            return
+        for index, item in enumerate(items):
+            if self._stopping.is_set():
+                self._give_back(items[index:])
+                return
+            await self.in_flight.acquire()
+            task = asyncio.create_task(self._deliver(item))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _pause(self, delay: float) -> None:
+        """Wait ``delay`` seconds, or less if the sender is being stopped."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=delay)
 
     async def _idle(self) -> None:
         next_due = await self.repo.next_due()
@@ -216,7 +295,7 @@ class Sender:
         await self._pace()
         return await make_request(bot, method)
 
-    async def _give_back(self, items: list[OutItem]) -> None:
+    def _give_back(self, items: list[OutItem]) -> None:
         now = self.clock()
         self._pending.extend(
             (i, Outcome(i.id, OutStatus.PENDING, now, count_attempt=False)) for i in items
@@ -228,7 +307,7 @@ class Sender:
         finally:
             self.in_flight.release()
         self._pending.append((item, outcome))
-        if len(self._pending) >= 200:
+        if len(self._pending) >= 200 and not self.writes.failing:
             await self._flush()
 
     async def _attempt(self, item: OutItem) -> Outcome:
@@ -268,15 +347,30 @@ class Sender:
 
     async def _flush_loop(self) -> None:
         while True:
-            await asyncio.sleep(0.05)
-            await self._flush()
+            await asyncio.sleep(max(0.05, self.writes.delay))
+            try:
+                await self._flush()
+            except Exception as exc:  # _flush keeps its batch; this is a last guard
+                self.writes.failed(exc)
 
-    async def _flush(self) -> None:
+    async def _flush(self) -> bool:
+        """Write the results noted so far; True when all are written.
+
+        When the database refuses, the batch goes back to the front of the list, in order,
+        and is written with the next results; its rows stay 'sending', so nothing already
+        sent is claimed and sent again.
+        """
         async with self._flush_lock:
             if not self._pending:
-                return
+                return True
             batch, self._pending = self._pending, []
-            await self.repo.record([o for _, o in batch])
+            try:
+                await self.repo.record([o for _, o in batch])
+            except Exception as exc:
+                self._pending[:0] = batch
+                self.writes.failed(exc)
+                return False
+            self.writes.succeeded()
             if any(o.status is OutStatus.PENDING for _, o in batch):
                 self._wake.set()
         for listener in self.listeners:
@@ -284,3 +378,19 @@ class Sender:
                 await listener(batch)
             except Exception:
                 log.exception("outbox listener failed")
+        return True
+
+    async def _flush_before_stop(self) -> None:
+        """At stop: try to write what is left for up to ``stop_timeout`` seconds (plus one
+        busy timeout), then say how much was not written (sent again at the next start)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.stop_timeout
+        while not await self._flush():
+            if loop.time() >= deadline:
+                log.warning(
+                    "stopping with %d result(s) not written (database unavailable): those "
+                    "messages stay 'sending' and are sent again at the next start",
+                    len(self._pending),
+                )
+                return
+            await asyncio.sleep(min(self.writes.delay, max(0.0, deadline - loop.time())))

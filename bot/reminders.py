@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from bot.durations import parse_offset
 from bot.notices import KIND_CANCELLED, KIND_NOTICE, KIND_PROMOTED
+from bot.resilience import Backoff, guarded
 from storage.db import Database, utcnow
 from storage.models import Event, RegStatus
 from storage.outbox import NewItem, OutboxRepo, Priority
@@ -187,6 +188,8 @@ class Reminders:
         self._lock = asyncio.Lock()
         self._jobs: set[str] = set()
         self._data_version: int | None = None
+        self._watching = Backoff("reminder watch", log)
+        self._planning = Backoff("reminder planner", log)
 
     def start(self) -> None:
         self.scheduler.add_job(
@@ -212,7 +215,11 @@ class Reminders:
 
     async def watch(self) -> None:
         """Plan again when another process has written to the database since the last look
-        (SQLite changes ``data_version`` only for commits of other connections)."""
+        (SQLite changes ``data_version`` only for commits of other connections). A scheduler
+        job: it never raises; a failure is logged once, then at most once a minute."""
+        await guarded(self._watching, self._look)
+
+    async def _look(self) -> None:
         row = await self.db.fetchone("PRAGMA data_version")
         version = int(row[0]) if row else 0
         if self._data_version is not None and version != self._data_version:
@@ -221,23 +228,45 @@ class Reminders:
 
     async def plan_now(self, at: datetime | None = None) -> int:
         """Queue what is due now (``at``: the moment a job was set for, in case the
-        scheduler wakes up a hair before it) and set the jobs of the coming moments."""
+        scheduler wakes up a hair before it) and set the jobs of the coming moments.
+
+        Never raises (it is a scheduler job and is called after registrations): when the
+        database refuses (locked, full), the failure is logged once, then at most once a
+        minute, and the plan is made again after a back-off, so a reminder moment that fell
+        into the fault is only late, not lost.
+        """
+        queued = await guarded(self._planning, lambda: self._plan(at))
+        if queued is None:
+            self._retry_later(self._planning.delay)
+            return 0
+        if queued:
+            log.info("queued %d reminder(s) or feedback request(s)", queued)
+            self.sender.wake()
+        return queued
+
+    async def _plan(self, at: datetime | None) -> int:
         async with self._lock:
             now = self.clock()
             if at is not None and at > now:
                 now = at
-            try:
-                result = await plan(
-                    self.db, offsets=self.offsets, feedback_delay=self.feedback_delay, now=now
-                )
-            except Exception:
-                log.exception("planning reminders failed; trying again at the next rescan")
-                return 0
+            result = await plan(
+                self.db, offsets=self.offsets, feedback_delay=self.feedback_delay, now=now
+            )
             self._schedule(result.moments)
-        if result.queued:
-            log.info("queued %d reminder(s) or feedback request(s)", result.queued)
-            self.sender.wake()
         return result.queued
+
+    def _retry_later(self, delay: float) -> None:
+        try:
+            self.scheduler.add_job(
+                self.plan_now,
+                "date",
+                run_date=utcnow() + timedelta(seconds=delay),
+                id=JOB_PREFIX + "retry",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+        except Exception:
+            log.exception("could not set the planner's retry; the rescan will plan again")
 
     def _schedule(self, moments: frozenset[datetime]) -> None:
         wanted = {JOB_PREFIX + key_moment(m): m for m in moments}

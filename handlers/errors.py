@@ -1,4 +1,11 @@
-"""One place for unexpected errors: log with the update id, tell the person kindly."""
+"""One place for unexpected errors: log with the update id, tell the person kindly.
+
+A database that cannot take a write for now (another process holds the lock past the busy
+timeout, or the disk is full) is not a bug: the person is asked to repeat in a minute, and
+what they entered before (answers kept in the dialog's state) is still there. This covers
+every write on an update's path, the participant middleware's first-contact write included,
+since aiogram hands every exception of an update to this handler.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +17,14 @@ from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent
 
 from bot.i18n import pick_locale, translator
+from bot.resilience import Throttle
 from handlers.routing import Routes
-from storage.db import Database, utcnow
+from storage.db import Database, database_unavailable, utcnow
 from storage.participants import ParticipantRepo
 
 log = logging.getLogger(__name__)
 routes = Routes("errors")
+_pauses = Throttle()  # one line a minute while the database is unavailable, not one per update
 
 
 @routes.errors()
@@ -28,15 +37,35 @@ async def on_error(event: ErrorEvent, bot: Bot, db: Database, default_locale: st
         user = update.callback_query.from_user
     if isinstance(event.exception, TelegramForbiddenError) and user is not None:
         log.info("update %s: user %s blocked the bot", update.update_id, user.id)
-        async with db.transaction() as conn:
-            await ParticipantRepo(db).mark_unreachable(conn, user.id, utcnow())
+        try:
+            async with db.transaction() as conn:
+                await ParticipantRepo(db).mark_unreachable(conn, user.id, utcnow())
+        except Exception as exc:  # noted at the next delivery attempt anyway
+            log.warning(
+                "update %s: could not mark %s unreachable: %r", update.update_id, user.id, exc
+            )
         return True
-    log.error("update %s failed: %r", update.update_id, event.exception, exc_info=event.exception)
+    pause = database_unavailable(event.exception)
+    if pause:
+        held = _pauses.allow()
+        if held is not None:
+            log.warning(
+                "update %s: database unavailable (%s); answered with a technical pause "
+                "(%d more such update(s) since the last line)",
+                update.update_id,
+                event.exception,
+                held,
+            )
+    else:
+        log.error(
+            "update %s failed: %r", update.update_id, event.exception, exc_info=event.exception
+        )
     if user is not None:
         t = translator(pick_locale(user.language_code, default_locale))
         with contextlib.suppress(TelegramAPIError):
             if update.callback_query is not None:
-                await update.callback_query.answer(t.plain("error.short"), show_alert=True)
+                alert = t.plain("fault.pause_short" if pause else "error.short")
+                await update.callback_query.answer(alert, show_alert=True)
             else:
-                await bot.send_message(user.id, t("error.text"))
+                await bot.send_message(user.id, t("fault.pause" if pause else "error.text"))
     return True

@@ -37,6 +37,24 @@ def from_db(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+#: SQLite's primary result codes of a database that is there but cannot take a write now:
+#: another connection holds the lock past the busy timeout, or the disk (or
+#: ``max_page_count``) is full.
+UNAVAILABLE_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL})
+_UNAVAILABLE_TEXTS = ("database is locked", "database table is locked", "busy", "is full")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True for "locked", "busy" and "full": a fault that passes, not a bug in a statement."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in UNAVAILABLE_CODES:
+        return True
+    text = str(exc).lower()
+    return any(fragment in text for fragment in _UNAVAILABLE_TEXTS)
+
+
 class SchemaTooNewError(RuntimeError):
     """The database was written by a newer version of the program."""
 
@@ -168,11 +186,19 @@ class Database:
             try:
                 yield self.conn
             except BaseException:
-                if self.conn.in_transaction:  # SQLite may have rolled back on its own
-                    await self.conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
-            else:
+            try:
                 await self.conn.execute("COMMIT")
+            except Exception:
+                # a COMMIT refused (disk full) must not leave the transaction open for the
+                # next writer ("cannot start a transaction within a transaction")
+                await self._rollback()
+                raise
+
+    async def _rollback(self) -> None:
+        if self.conn.in_transaction:  # SQLite may have rolled back on its own
+            await self.conn.execute("ROLLBACK")
 
     async def _begin_immediate(self) -> None:
         """BEGIN IMMEDIATE, waiting out SQLITE_BUSY that the busy timeout does not cover.
