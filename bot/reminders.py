@@ -188,8 +188,8 @@ class Reminders:
         self._lock = asyncio.Lock()
         self._jobs: set[str] = set()
         self._data_version: int | None = None
-        self._watching = Backoff("reminder watch", log)
-        self._planning = Backoff("reminder planner", log)
+        self.watching = Backoff("reminder watch", log)
+        self.planning = Backoff("reminder planner", log)
 
     def start(self) -> None:
         self.scheduler.add_job(
@@ -217,7 +217,7 @@ class Reminders:
         """Plan again when another process has written to the database since the last look
         (SQLite changes ``data_version`` only for commits of other connections). A scheduler
         job: it never raises; a failure is logged once, then at most once a minute."""
-        await guarded(self._watching, self._look)
+        await guarded(self.watching, self._look)
 
     async def _look(self) -> None:
         row = await self.db.fetchone("PRAGMA data_version")
@@ -235,9 +235,9 @@ class Reminders:
         minute, and the plan is made again after a back-off, so a reminder moment that fell
         into the fault is only late, not lost.
         """
-        queued = await guarded(self._planning, lambda: self._plan(at))
+        queued = await guarded(self.planning, lambda: self._plan(at))
         if queued is None:
-            self._retry_later(self._planning.delay)
+            self._retry_later(self.planning.delay)
             return 0
         if queued:
             log.info("queued %d reminder(s) or feedback request(s)", queued)

@@ -14,7 +14,7 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Update
 
 from bot.i18n import pick_locale, translator
 from bot.resilience import Throttle
@@ -61,11 +61,20 @@ async def on_error(event: ErrorEvent, bot: Bot, db: Database, default_locale: st
             "update %s failed: %r", update.update_id, event.exception, exc_info=event.exception
         )
     if user is not None:
-        t = translator(pick_locale(user.language_code, default_locale))
-        with contextlib.suppress(TelegramAPIError):
-            if update.callback_query is not None:
-                alert = t.plain("fault.pause_short" if pause else "error.short")
-                await update.callback_query.answer(alert, show_alert=True)
-            else:
-                await bot.send_message(user.id, t("fault.pause" if pause else "error.text"))
+        await _tell(bot, update, user.id, pick_locale(user.language_code, default_locale), pause)
     return True
+
+
+async def _tell(bot: Bot, update: Update, user_id: int, locale: str, pause: bool) -> None:
+    """A button: a short alert; a message, or a button its handler had already answered
+    (Telegram refuses a second answer): a message in the chat."""
+    t = translator(locale)
+    if update.callback_query is not None:
+        alert = t.plain("fault.pause_short") if pause else t.plain("error.short")
+        try:
+            await update.callback_query.answer(alert, show_alert=True)
+            return
+        except TelegramAPIError:
+            pass  # answered already by the handler before it failed
+    with contextlib.suppress(TelegramAPIError):
+        await bot.send_message(user_id, t("fault.pause") if pause else t("error.text"))
