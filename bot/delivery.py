@@ -14,7 +14,10 @@ and records each result at once (in small batches, a few milliseconds apart):
 * 5xx or network trouble: tried again later with back-off, then failed.
 
 A crash repeats at most the messages in flight (sent but not yet recorded); rows being sent
-are put back to pending at start. What a row says is rendered when it is sent, by the
+are put back to pending at start. The sender never dies: a locked or full database, or a bug,
+is logged (once, then once a minute, then on recovery), waited out with back-off, and retried;
+results that cannot be written wait in memory (their rows stay 'sending', so nothing sent is
+sent again) until the database answers. What a row says is rendered when it is sent, by the
 renderer registered for its ``kind``, so a reminder always carries the current time and link.
 """
 
@@ -23,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -41,13 +43,11 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Message, MessageId
-from aiolimiter import AsyncLimiter
-from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 
+from bot.pacing import PacedLimiter as PacedLimiter
+from bot.pacing import rate_limiter as rate_limiter
 from bot.resilience import BACKOFF_CAP, BACKOFF_START, Backoff
-from storage.db import Database, utcnow
+from storage.db import Database, database_unavailable, utcnow
 from storage.outbox import OutboxRepo, Outcome, OutItem, OutStatus
 
 log = logging.getLogger(__name__)
@@ -59,52 +59,14 @@ Renderer = Callable[[Bot, OutItem], Awaitable[bool]]
 Listener = Callable[[list[tuple[OutItem, Outcome]]], Awaitable[None]]
 
 MAX_ATTEMPTS = 5
+#: A renderer whose database reads were refused (locked, full) is tried again this much later.
+RENDER_RETRY = 5.0
 
 # aiogram parses every answer with ``Response[<returned type>]``, a pydantic generic that
 # pydantic caches only weakly: when the garbage collector takes the class, the next call
 # builds it again (milliseconds of schema building, per message under load). Holding the
 # classes the queue's calls return keeps them built for the life of the process.
 _RESPONSE_TYPES = (Response[Message], Response[MessageId], Response[bool])
-
-
-class PacedLimiter:
-    """At most ``rate`` calls in ANY one-second window, evenly spread, from two libraries.
-
-    * aiolimiter spaces the calls ``(1 + margin) / rate`` seconds apart; its bucket holds a
-      few calls, so a call that left late (a busy event loop) lets the next ones catch up
-      instead of losing that moment for good.
-    * limits' moving window refuses the (rate + 1)-th call within any second, so the
-      catch-up can never become a burst over Telegram's limit.
-
-    The margin (1-3%) leaves room for calls bunched on the way to Telegram; a 429 costs far
-    more (the whole queue stops for ``retry_after``). Measured in bench/broadcast.py and
-    bench/reminders.py.
-    """
-
-    KEY = "sender"
-
-    def __init__(self, rate: float, *, margin: float | None = None) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        if margin is None:
-            # 1% at Telegram's free 30/s (calls 33 ms apart barely bunch); 3% at paid rates,
-            # where calls a millisecond apart bunch on the way (measured: 100 answers of 429
-            # at 1000/s with 1%, 2 with 3%)
-            margin = 0.01 if rate <= 100 else 0.03
-        catch_up = max(1, min(int(rate // 50), 20)) if rate >= 2 else 1
-        self.spacing = AsyncLimiter(catch_up, catch_up * (1 + margin) / rate)
-        self.window = MovingWindowRateLimiter(MemoryStorage())
-        self.item = RateLimitItemPerSecond(max(1, int(rate)), 1)
-
-    async def acquire(self) -> None:
-        await self.spacing.acquire()
-        while not await self.window.hit(self.item, self.KEY):
-            stats = await self.window.get_window_stats(self.item, self.KEY)
-            await asyncio.sleep(max(0.001, stats.reset_time - time.time()))
-
-
-def rate_limiter(rate: float) -> PacedLimiter:
-    return PacedLimiter(rate)
 
 
 class Sender:
@@ -338,6 +300,11 @@ class Sender:
         except TelegramUnauthorizedError:
             raise
         except Exception as exc:  # a bug in a renderer must not stop the queue
+            if database_unavailable(exc):  # its reads were refused; nothing was sent
+                retry = now() + timedelta(seconds=RENDER_RETRY)
+                return Outcome(
+                    item.id, OutStatus.PENDING, now(), str(exc), retry_at=retry, count_attempt=False
+                )
             log.exception("rendering %s failed", item.dedup_key)
             return Outcome(item.id, OutStatus.FAILED, now(), error=f"{type(exc).__name__}: {exc}")
         if not sent:

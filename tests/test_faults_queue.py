@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from bot.config import Settings
 from bot.delivery import Sender
 from bot.regions import default_regions
 from bot.reminders import reminders_of
+from bot.resilience import Backoff
 from bot.telegram import create_bot
 from storage.db import Database, utcnow
 from storage.outbox import NewItem, OutboxRepo, OutItem
@@ -86,7 +88,7 @@ def warnings_of(caplog: pytest.LogCaptureFixture, logger: str, fragment: str) ->
 # --- a locked database in the middle of an announcement ----------------------------------------
 
 
-async def test_an_announcement_survives_a_lock_held_past_the_busy_timeout(
+async def test_the_queue_does_not_die_when_another_connection_locks_it_mid_announcement(
     running: RunningBot, server: StandInServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
@@ -338,7 +340,7 @@ def new_sender(db: Database, bot: Bot) -> Sender:
     return sender
 
 
-async def test_results_not_written_during_a_lock_are_written_later_and_not_sent_again(
+async def test_a_batch_of_results_refused_by_the_database_is_written_later_not_sent_twice(
     db: Database, server: StandInServer, sender_bot: Bot
 ) -> None:
     people = list(range(32_001, 32_041))
@@ -421,3 +423,21 @@ async def test_a_sender_task_that_ends_from_outside_is_started_again(
         await sender.stop()
     assert texts_to(server, people, "Сообщение из очереди") == dict.fromkeys(people, 1)
     assert warnings_of(caplog, "bot.delivery", "outbox sender task")
+
+
+def test_backoff_doubles_to_its_cap_logs_once_and_says_when_it_recovers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    log = logging.getLogger("tests.backoff")
+    backoff = Backoff("the loop", log, start=0.5, cap=4, detail=lambda: "3 waiting")
+    locked = sqlite3.OperationalError("database is locked")
+    assert [backoff.failed(locked) for _ in range(6)] == [0.5, 1, 2, 4, 4, 4]
+    lines = [r.getMessage() for r in caplog.records if r.name == "tests.backoff"]
+    assert lines == ["the loop: database unavailable (database is locked); 3 waiting"]
+    backoff.succeeded()
+    assert backoff.delay == 0 and not backoff.failing
+    lines = [r.getMessage() for r in caplog.records if r.name == "tests.backoff"]
+    assert lines[-1].startswith("the loop works again after") and len(lines) == 2
+    assert backoff.failed(RuntimeError("a bug")) == 0.5  # a new run starts from the first delay
+    assert caplog.records[-1].exc_info is not None  # a bug is logged with its traceback
