@@ -13,10 +13,12 @@ import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram import Bot
 
+from bot.broadcast_progress import ProgressReporter
 from bot.broadcasting import Audience, AudienceKind, BroadcastService
 from bot.config import Settings
 from bot.delivery import Sender
@@ -24,6 +26,7 @@ from bot.regions import default_regions
 from bot.reminders import reminders_of
 from bot.resilience import Backoff
 from bot.telegram import create_bot
+from storage.broadcasts import Broadcast, BroadcastRepo, Progress
 from storage.db import Database, utcnow
 from storage.outbox import NewItem, OutboxRepo, OutItem
 from tests.broadcast_support import ADMIN, add_people, bc_settings, wait_status, wait_until
@@ -35,6 +38,7 @@ from tests.test_reminders import enrol, is_reminder, reminders_to, soon
 
 PAUSE = "Технический перерыв на минуту: пожалуйста, повторите через минуту."
 PEOPLE = list(range(30_001, 30_081))  # 80 recipients
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @pytest.fixture
@@ -423,6 +427,40 @@ async def test_a_sender_task_that_ends_from_outside_is_started_again(
         await sender.stop()
     assert texts_to(server, people, "Сообщение из очереди") == dict.fromkeys(people, 1)
     assert warnings_of(caplog, "bot.delivery", "outbox sender task")
+
+
+async def test_the_progress_report_waits_out_a_lock_and_reports_the_end(
+    db: Database, server: StandInServer
+) -> None:
+    await add_people(db, server, PEOPLE[:10])
+    service = BroadcastService(db, default_regions(), default_zone=UTC_ZONE, quiet_hours=None)
+    broadcast_id, _ = await service.create(
+        Audience(AudienceKind.ALL), None, created_by=ADMIN, text="Привет", status_message=(ADMIN, 1)
+    )
+    async with db.transaction() as conn:  # everything was delivered while the bot was away
+        await conn.execute("UPDATE outbox SET status = 'sent', sent_at = created_at")
+    shown: list[Progress] = []
+
+    async def publish(broadcast: Broadcast, progress: Progress) -> None:
+        shown.append(progress)
+
+    reporter = ProgressReporter(db, publish, interval=0.05)
+    reporter.failures.start = 0.05
+    lock = WriteLock(db.path)
+    await lock.take()
+    try:
+        await reporter.start()  # reads the unfinished announcements; writing "done" is refused
+        await wait_until(lambda: reporter.failures.failures >= 2, 15, "retries")
+        assert shown == []
+    finally:
+        await lock.release()
+    try:
+        await wait_until(lambda: bool(shown) and shown[-1].finished, 15, "the final report")
+    finally:
+        await reporter.stop()
+    assert (shown[-1].sent, shown[-1].total) == (10, 10)
+    broadcast = await BroadcastRepo(db).get(broadcast_id)
+    assert broadcast is not None and broadcast.status == "done"
 
 
 def test_backoff_doubles_to_its_cap_logs_once_and_says_when_it_recovers(
