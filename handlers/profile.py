@@ -179,7 +179,7 @@ async def erase(
     t: Translator,
     registration: RegistrationService,
 ) -> None:
-    """ "Yes, delete everything": the erasure, then the dialog state, then what was deleted.
+    """The "Yes, delete everything" button: erase, clear the dialog state, say what went.
 
     ``state.clear()`` runs after the commit and also when nothing is left to erase: a retry
     after a failed clear (the button pressed again) still clears what the FSM storage holds.
@@ -198,7 +198,7 @@ async def erase(
 
 
 def erased_text(erased: Inventory, t: Translator) -> Html:
-    """ "Deleted: the profile (7 answers), 2 registrations, ..." in the person's language."""
+    """What was deleted ("the profile (7 answers), 2 registrations, ..."), translated."""
     items: list[str] = []
     if erased.profile_answers:
         items.append(t.plural("privacy.erased_profile", erased.profile_answers))
