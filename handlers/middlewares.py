@@ -88,8 +88,14 @@ class ParticipantMiddleware(BaseMiddleware):
         return await self.repo.get(user.id)
 
     async def _named_after_consent(self, user: User) -> None:
-        """The person consented during this update (the agreement button): keep their name
-        from now on. Costs one read per update of people who have not consented, none after."""
+        """The person consented (the agreement button) or became staff (an invitation)
+        during this update: keep their name from now on. Costs a read or two per update of
+        people who have not consented, none after."""
         participant = await self.repo.get(user.id)
-        if participant is not None and participant.consent_at is not None:
+        if participant is None:
+            return  # erased during this update: nothing to name
+        if (
+            participant.consent_at is not None
+            or (await role_of(user.id, self.admin_ids, self.db)).is_staff
+        ):
             await self._seen(user, participant, named=True)

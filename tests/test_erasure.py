@@ -278,7 +278,8 @@ async def test_erasure_scrubs_sent_outbox_rows_and_keeps_announcement_counters(
     sent_before = (await OutboxRepo(db).counts()).get("sent", 0)
 
     text = await erase_via_profile(irina)
-    assert "ещё не отправленное вам сообщение" in text  # the held announcement
+    assert "1 ещё не отправленное вам сообщение" in text  # the held announcement
+    assert "ваш чат и содержимое 2 сообщений" in text  # the reminder and the announcement
 
     rows = await db.fetchall("SELECT * FROM outbox")
     assert not [r for r in rows if r["chat_id"] == irina.id]
