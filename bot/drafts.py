@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from storage.db import Database, utcnow
-from storage.erasure import ErasureRepo
+from storage.erasure import ErasureRepo, checkpoint
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -49,6 +49,9 @@ class DraftExpiry:
         async with self.db.transaction() as conn:
             deleted = await ErasureRepo.expire_drafts(conn, before)
             blanked = await ErasureRepo.forget_names_without_consent(conn, self.staff_ids)
+        # The deleted text also leaves the -wal (and a checkpoint after an erasure that found
+        # the log busy is made up for within a day).
+        await checkpoint(self.db)
         log.info(
             "drafts: %d unfinished dialog(s) untouched since %s deleted; "
             "names of %d person(s) without consent blanked",

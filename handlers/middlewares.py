@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,6 +14,8 @@ from bot.roles import PARTICIPANT, role_of
 from storage.db import Database, utcnow
 from storage.models import Participant
 from storage.participants import ParticipantRepo
+
+log = logging.getLogger(__name__)
 
 
 class ParticipantMiddleware(BaseMiddleware):
@@ -57,7 +60,11 @@ class ParticipantMiddleware(BaseMiddleware):
         data["t"] = translator(locale)
         result = await handler(event, data)
         if user is not None and not user.is_bot and not named:
-            await self._named_after_consent(user)
+            try:
+                await self._named_after_consent(user)
+            except Exception:
+                # The update itself succeeded; the name is written at the person's next update.
+                log.warning("storing the name of %s after consent failed", user.id, exc_info=True)
         return result
 
     async def _seen(

@@ -120,10 +120,6 @@ class ParticipantRepo:
             (to_db(now), telegram_id),
         )
 
-    async def delete(self, conn: aiosqlite.Connection, telegram_id: int) -> None:
-        """Erase the person (answers and registrations go by ON DELETE CASCADE)."""
-        await conn.execute("DELETE FROM participants WHERE telegram_id = ?", (telegram_id,))
-
     # answers ---------------------------------------------------------------------------------
 
     async def answers(self, telegram_id: int, event_id: str = PROFILE) -> dict[str, str]:
