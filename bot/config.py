@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     )
     feedback_delay: Annotated[timedelta, NoDecode] = timedelta(hours=2)
     quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = None
+    # An unfinished questionnaire (FSM state and draft) untouched this long is deleted.
+    draft_ttl_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("bot_token", "form_path", "telegram_api_url", mode="before")
     @classmethod

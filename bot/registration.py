@@ -16,6 +16,7 @@ import aiosqlite
 from bot.form import CONSENT_YES, Form, Question, QuestionType, parse_questions
 from bot.regions import Regions
 from storage.db import Database, utcnow
+from storage.erasure import ErasureRepo, Inventory, checkpoint
 from storage.events import EventRepo, RegistrationRepo
 from storage.models import Event, EventStatus, Participant, RegStatus
 from storage.participants import ParticipantRepo
@@ -51,6 +52,14 @@ class RegisterOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Erasure:
+    """What "Delete my data" removed, and who got a freed seat."""
+
+    erased: Inventory
+    promoted: list[Promotion] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class CancelOutcome:
     was: RegStatus | None  # None: there was nothing to cancel
     promoted: list[Promotion] = field(default_factory=list)
@@ -71,6 +80,9 @@ class RegistrationService:
         self.events = EventRepo(db)
         self.registrations = RegistrationRepo(db)
         self.participants = ParticipantRepo(db)
+        self.erasure = ErasureRepo(
+            db, consent_ids=tuple(q.id for q in form.questions if q.type is QuestionType.CONSENT)
+        )
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -121,13 +133,10 @@ class RegistrationService:
             if question is None:
                 continue  # the form changed since the answer was given
             if question.type is QuestionType.CONSENT:
+                # Saved again at the confirmation: the moment of agreement stays (152-FZ).
                 agreed = value == CONSENT_YES
                 await self.participants.set_consent(
-                    conn,
-                    participant_id,
-                    question.version if agreed else None,
-                    now if agreed else None,
-                    now,
+                    conn, participant_id, question.version if agreed else None, now
                 )
             elif question.type is QuestionType.REGION:
                 region = self.regions.get(value) if value else None
@@ -205,18 +214,34 @@ class RegistrationService:
             promoted = await self._fill_seats(conn, event_id, now)
             return CancelOutcome(current.status, promoted)
 
-    async def erase_participant(self, participant_id: int) -> list[Promotion]:
-        """Withdrawal of consent (152-FZ): erase answers, registrations and the person;
-        the seats they held go to the waiting lists."""
+    async def record_consent(self, participant_id: int) -> None:
+        """The person agreed just now: the consent (and its moment) is recorded at once, not
+        when the registration is confirmed later. Agreeing again to the same version of the
+        text keeps the first moment."""
+        consent = next((q for q in self.form.questions if q.type is QuestionType.CONSENT), None)
+        if consent is None:
+            return
+        async with self.db.transaction() as conn:
+            await self.participants.set_consent(conn, participant_id, consent.version, self.clock())
+
+    async def stored(self, participant_id: int) -> Inventory:
+        """What is stored about the person ("Delete my data" is offered when anything is)."""
+        return await self.erasure.inventory(participant_id)
+
+    async def erase_participant(self, participant_id: int) -> Erasure:
+        """Withdrawal of consent (152-FZ): everything stored about the person goes in one
+        transaction (storage/erasure.py); the seats they held go to the waiting lists. Then
+        the write-ahead log is checkpointed so the old text leaves the files too."""
         now = self.clock()
         async with self.db.transaction() as conn:
             active = await self.registrations.active_of_participant(conn, participant_id)
-            await self.participants.delete(conn, participant_id)
+            erased = await self.erasure.erase(conn, participant_id)
             promoted: list[Promotion] = []
             for reg in active:
                 if reg.status is RegStatus.REGISTERED:
                     promoted += await self._fill_seats(conn, reg.event_id, now)
-            return promoted
+        await checkpoint(self.db)
+        return Erasure(erased, promoted)
 
     async def _fill_seats(
         self, conn: aiosqlite.Connection, event_id: str, now: datetime

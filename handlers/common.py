@@ -16,7 +16,7 @@ from bot.registration import RegistrationService
 from handlers import keyboards
 from handlers.callbacks import LangCb, Menu, MenuCb
 from handlers.common_ui import show
-from handlers.questionnaire import keep_draft, resume
+from handlers.questionnaire import Kept, keep_draft, resume
 from handlers.registration import start_registration
 from handlers.routing import Routes
 from storage.db import utcnow
@@ -95,16 +95,23 @@ async def menu_help(callback: CallbackQuery, t: Translator) -> None:
 
 
 @routes.message(Command("cancel"))
-async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None:
+async def cmd_cancel(
+    message: Message, state: FSMContext, t: Translator, participant: Participant | None
+) -> None:
     if not await in_dialog(state):
         await message.answer(t("cancel.nothing"), reply_markup=keyboards.main_menu(t))
         return
-    kept = await keep_draft(state)
+    consented = participant is not None and participant.consent_at is not None
+    kept = await keep_draft(state, consented=consented)
     # The phone question may have left a reply keyboard: take it away.
     await message.answer(t("cancel.left"), reply_markup=ReplyKeyboardRemove())
-    await message.answer(
-        t("cancel.kept") if kept else t("menu.title"), reply_markup=keyboards.main_menu(t)
-    )
+    # Say exactly what was kept: "your answers are kept" only when they were.
+    texts = {
+        Kept.ANSWERS: t("cancel.kept"),
+        Kept.NOT_KEPT: t("cancel.not_kept"),
+        Kept.NOTHING: t("menu.title"),
+    }
+    await message.answer(texts[kept], reply_markup=keyboards.main_menu(t))
 
 
 @routes.message(Command("language"))

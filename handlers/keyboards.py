@@ -255,10 +255,13 @@ def summary_pick(
     return kb.as_markup()
 
 
-def profile(t: Translator, *, has_profile: bool) -> InlineKeyboardMarkup:
+def profile(t: Translator, *, can_edit: bool, can_delete: bool) -> InlineKeyboardMarkup:
+    """``can_delete``: anything is stored about the person (a draft or a registration is
+    enough), not only a filled profile."""
     kb = InlineKeyboardBuilder()
-    if has_profile:
+    if can_edit:
         kb.button(text=t.plain("profile.edit"), callback_data=ProfileCb(action=ProfAction.EDIT))
+    if can_delete:
         kb.button(text=t.plain("profile.delete"), callback_data=ProfileCb(action=ProfAction.DELETE))
     kb.button(text=t.plain("menu.back"), callback_data=MenuCb(action=Menu.HOME))
     kb.adjust(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,7 +12,10 @@ from aiogram.types import TelegramObject, User
 from bot.i18n import pick_locale, translator
 from bot.roles import PARTICIPANT, role_of
 from storage.db import Database, utcnow
+from storage.models import Participant
 from storage.participants import ParticipantRepo
+
+log = logging.getLogger(__name__)
 
 
 class ParticipantMiddleware(BaseMiddleware):
@@ -38,31 +42,67 @@ class ParticipantMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         participant = None
         locale = self.default_locale
+        role = await role_of(user.id, self.admin_ids, self.db) if user is not None else PARTICIPANT
+        named = False
         if user is not None and not user.is_bot:
             participant = await self.repo.get(user.id)
-            if participant is None or (
-                participant.first_name != user.first_name
-                or participant.username != user.username
-                or participant.unreachable_since is not None
-            ):
-                async with self.db.transaction() as conn:
-                    await self.repo.upsert_seen(
-                        conn,
-                        user.id,
-                        user.first_name,
-                        user.username,
-                        pick_locale(user.language_code, self.default_locale),
-                        utcnow(),
-                    )
-                participant = await self.repo.get(user.id)
+            named = role.is_staff or (
+                participant is not None and participant.consent_at is not None
+            )
+            participant = await self._seen(user, participant, named=named)
             if participant is not None and participant.language_chosen:
                 locale = participant.language
             else:
                 locale = pick_locale(user.language_code, self.default_locale)
-        data["role"] = (
-            await role_of(user.id, self.admin_ids, self.db) if user is not None else PARTICIPANT
-        )
+        data["role"] = role
         data["participant"] = participant
         data["locale"] = locale
         data["t"] = translator(locale)
-        return await handler(event, data)
+        result = await handler(event, data)
+        if user is not None and not user.is_bot and not named:
+            try:
+                await self._named_after_consent(user)
+            except Exception:
+                # The update itself succeeded; the name is written at the person's next update.
+                log.warning("storing the name of %s after consent failed", user.id, exc_info=True)
+        return result
+
+    async def _seen(
+        self, user: User, participant: Participant | None, *, named: bool
+    ) -> Participant | None:
+        """Write the first contact, a changed name, or a return after "unreachable".
+
+        Before consent only the Telegram id and language are kept (152-FZ): the Telegram name
+        and username are stored for people who consented and for staff (coordinator lists,
+        exports, greetings of staff dialogs), and blanked for anyone else.
+        """
+        first_name, username = (user.first_name, user.username) if named else ("", None)
+        if participant is not None and (
+            participant.first_name == first_name
+            and participant.username == username
+            and participant.unreachable_since is None
+        ):
+            return participant
+        async with self.db.transaction() as conn:
+            await self.repo.upsert_seen(
+                conn,
+                user.id,
+                first_name,
+                username,
+                pick_locale(user.language_code, self.default_locale),
+                utcnow(),
+            )
+        return await self.repo.get(user.id)
+
+    async def _named_after_consent(self, user: User) -> None:
+        """The person consented (the agreement button) or became staff (an invitation)
+        during this update: keep their name from now on. Costs a read or two per update of
+        people who have not consented, none after."""
+        participant = await self.repo.get(user.id)
+        if participant is None:
+            return  # erased during this update: nothing to name
+        if (
+            participant.consent_at is not None
+            or (await role_of(user.id, self.admin_ids, self.db)).is_staff
+        ):
+            await self._seen(user, participant, named=True)

@@ -2,46 +2,67 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 
 from bot.flow import PROFILE_SCOPE, key
 from bot.form import Form, QuestionType, display_value
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from bot.regions import Regions
 from bot.registration import RegistrationService
+from bot.timefmt import when
 from handlers import keyboards, views
 from handlers.callbacks import Menu, MenuCb, ProfAction, ProfileCb
 from handlers.common_ui import show
 from handlers.notify import notify_promotions
 from handlers.questionnaire import FLOW_PROFILE, begin
 from handlers.routing import Routes
+from storage.erasure import Inventory
 
 routes = Routes("profile")
 
 
+@dataclass(frozen=True, slots=True)
+class ProfilePage:
+    text: Html
+    can_edit: bool  # consented, with answers to change
+    can_delete: bool  # anything at all is stored about the person
+
+
 async def profile_view(
     user_id: int, t: Translator, form: Form, regions: Regions, registration: RegistrationService
-) -> tuple[str, bool]:
+) -> ProfilePage:
     participant = await registration.participants.get(user_id)
     answers = await registration.participants.answers(user_id)
-    has_profile = participant is not None and (participant.consent_at is not None or bool(answers))
+    stored = await registration.stored(user_id)
+    consent_at = participant.consent_at if participant else None
+    own_zone = participant.timezone if participant else None
     items: list[tuple[str, str | None]] = []
-    if has_profile:
+    if answers:
         for q in form.questions:
             if q.type is QuestionType.CONSENT:
                 continue
             value = answers.get(q.id)
             items.append((q.title(t.locale), display_value(q, value or None, t.locale, regions)))
-    text = views.profile(
-        items,
-        t,
-        consent_at=participant.consent_at if participant else None,
-        own_zone=participant.timezone if participant else None,
+    lines = [views.profile(items, t, consent_at=consent_at, own_zone=own_zone)]
+    if not items and consent_at is not None:
+        # Agreed, but no answers saved yet (left before the confirmation): say so.
+        lines.append(t("profile.consent", when=Html(when(consent_at, t, own_zone))))
+    if stored.drafts:
+        lines.append(t("privacy.draft_kept"))
+    return ProfilePage(
+        Html("\n\n".join(lines)),
+        can_edit=consent_at is not None and bool(answers),
+        can_delete=stored.anything,
     )
-    return text, has_profile
+
+
+def profile_keyboard(t: Translator, page: ProfilePage) -> InlineKeyboardMarkup:
+    return keyboards.profile(t, can_edit=page.can_edit, can_delete=page.can_delete)
 
 
 async def send_profile(
@@ -52,10 +73,8 @@ async def send_profile(
     regions: Regions,
     registration: RegistrationService,
 ) -> None:
-    text, has_profile = await profile_view(user_id, t, form, regions, registration)
-    await bot.send_message(
-        user_id, text, reply_markup=keyboards.profile(t, has_profile=has_profile)
-    )
+    page = await profile_view(user_id, t, form, regions, registration)
+    await bot.send_message(user_id, page.text, reply_markup=profile_keyboard(t, page))
 
 
 async def show_profile(
@@ -66,8 +85,8 @@ async def show_profile(
     registration: RegistrationService,
 ) -> None:
     user_id = target.from_user.id if target.from_user else 0
-    text, has_profile = await profile_view(user_id, t, form, regions, registration)
-    await show(target, text, keyboards.profile(t, has_profile=has_profile))
+    page = await profile_view(user_id, t, form, regions, registration)
+    await show(target, page.text, profile_keyboard(t, page))
 
 
 @routes.message(Command("profile"))
@@ -109,7 +128,6 @@ async def on_profile(
     action = callback_data.action
     participant = await registration.participants.get(user_id)
     consented = participant is not None and participant.consent_at is not None
-    has_data = consented or bool(await registration.participants.answers(user_id))
     if action is ProfAction.SHOW:
         await callback.answer()
         await show_profile(callback, t, form, regions, registration)
@@ -145,18 +163,58 @@ async def on_profile(
             registration=registration,
         )
     elif action is ProfAction.DELETE:
-        if not has_data:
-            await callback.answer(t.plain("stale.no_profile"), show_alert=True)
+        if not (await registration.stored(user_id)).anything:
+            await callback.answer(t.plain("privacy.nothing_stored"), show_alert=True)
             return
         await callback.answer()
         await show(callback, t("delete.confirm"), keyboards.confirm_delete(t))
     elif action is ProfAction.DELETE_YES:
-        if not has_data:
-            await callback.answer(t.plain("stale.no_profile"), show_alert=True)
-            return
-        promoted = await registration.erase_participant(user_id)
+        await erase(callback, bot, state, t, registration)
+
+
+async def erase(
+    callback: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    registration: RegistrationService,
+) -> None:
+    """The "Yes, delete everything" button: erase, clear the dialog state, say what went.
+
+    ``state.clear()`` runs after the commit and also when nothing is left to erase: a retry
+    after a failed clear (the button pressed again) still clears what the FSM storage holds.
+    """
+    user_id = callback.from_user.id
+    if not (await registration.stored(user_id)).anything:
         await state.clear()
-        await callback.answer()
-        await show(callback, t("delete.done"))
-        await bot.send_message(user_id, t("delete.after"), reply_markup=ReplyKeyboardRemove())
-        await notify_promotions(bot, promoted, registration)
+        await callback.answer(t.plain("privacy.nothing_stored"), show_alert=True)
+        return
+    done = await registration.erase_participant(user_id)
+    await state.clear()
+    await callback.answer()
+    await show(callback, erased_text(done.erased, t))
+    await bot.send_message(user_id, t("delete.after"), reply_markup=ReplyKeyboardRemove())
+    await notify_promotions(bot, done.promoted, registration)
+
+
+def erased_text(erased: Inventory, t: Translator) -> Html:
+    """What was deleted ("the profile (7 answers), 2 registrations, ..."), translated."""
+    items: list[str] = []
+    if erased.profile_answers:
+        items.append(t.plural("privacy.erased_profile", erased.profile_answers))
+    if erased.event_answers:
+        items.append(t.plural("privacy.erased_event_answers", erased.event_answers))
+    if erased.registrations:
+        items.append(t.plural("privacy.erased_registrations", erased.registrations))
+    if erased.feedback:
+        items.append(t.plural("privacy.erased_feedback", erased.feedback))
+    if erased.drafts:
+        items.append(t("privacy.erased_draft"))
+    if erased.queued:
+        items.append(t.plural("privacy.erased_queued", erased.queued))
+    if erased.sent:
+        items.append(t.plural("privacy.erased_sent", erased.sent))
+    if erased.consent:
+        items.append(t("privacy.erased_consent"))
+    lines = [t("privacy.erased_title"), *(t("privacy.erased_item", item=Html(i)) for i in items)]
+    return Html("\n".join(lines))

@@ -7,6 +7,7 @@ so a restart, a /cancel or an old button loses nothing that was typed.
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from typing import Any
 
 from aiogram import Bot, F
@@ -375,6 +376,8 @@ async def on_button(
         await drop_buttons()
         await accept(bot, chat_id, state, qkey, region.code, t, form, regions, registration, event)
     elif kind is Pick.AGREE and q.type is QuestionType.CONSENT:
+        # The consent is recorded now, with this moment, not at the confirmation (152-FZ).
+        await registration.record_consent(chat_id)
         await callback.answer(t.plain("consent.thanks"))
         await drop_buttons()
         await accept(bot, chat_id, state, qkey, CONSENT_YES, t, form, regions, registration, event)
@@ -421,12 +424,24 @@ async def resume(
     await advance(bot, chat_id, state, t, form, regions, event, registration)
 
 
-async def keep_draft(state: FSMContext) -> bool:
-    """Leave the dialog but keep what was typed (used to pre-fill the next registration)."""
+class Kept(StrEnum):
+    """What leaving a questionnaire kept (the /cancel answer says exactly that)."""
+
+    ANSWERS = "answers"  # a draft with what was typed (after consent)
+    NOT_KEPT = "not_kept"  # something was typed, but without consent nothing is kept
+    NOTHING = "nothing"  # nothing was typed
+
+
+async def keep_draft(state: FSMContext, *, consented: bool = False) -> Kept:
+    """Leave the dialog but keep what was typed (used to pre-fill the next registration).
+
+    Profile answers are kept only after the consent: given in this dialog, or before
+    (``consented``: recorded in the database, or a draft kept since).
+    """
     data = await state.get_data()
     answers = data.get("answers") or {}
     draft = dict(data.get("draft") or {})
-    if answers.get(key(PROFILE_SCOPE, "consent")) == CONSENT_YES or draft:
+    if consented or answers.get(key(PROFILE_SCOPE, "consent")) == CONSENT_YES or draft:
         draft.update({k: v for k, v in answers.items() if split(k)[0] == PROFILE_SCOPE})
     keep: dict[str, Any] = {}
     if draft:
@@ -438,7 +453,18 @@ async def keep_draft(state: FSMContext) -> bool:
         }
     await state.set_state(None)
     await state.set_data(keep)
-    return bool(answers)
+    if not answers:
+        return Kept.NOTHING
+    kept_now = {**keep.get("draft", {}), **keep.get("draft_event", {}).get("answers", {})}
+    return Kept.ANSWERS if any(k in kept_now for k in answers) else Kept.NOT_KEPT
 
 
-__all__ = ["FLOW_PROFILE", "FLOW_REGISTER", "Participant", "begin", "keep_draft", "resume"]
+__all__ = [
+    "FLOW_PROFILE",
+    "FLOW_REGISTER",
+    "Kept",
+    "Participant",
+    "begin",
+    "keep_draft",
+    "resume",
+]

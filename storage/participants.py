@@ -92,13 +92,23 @@ class ParticipantRepo:
         conn: aiosqlite.Connection,
         telegram_id: int,
         version: str | None,
-        at: datetime | None,
         now: datetime,
     ) -> None:
+        """Record consent to ``version`` of the text (None: no consent). The moment of
+        agreement is set only when the version changes: saving the same consent again (the
+        answers are saved again at every confirmation) keeps the first moment."""
         await conn.execute(
-            "UPDATE participants SET consent_version = ?, consent_at = ?, updated_at = ? "
-            "WHERE telegram_id = ?",
-            (version, to_db(at), to_db(now), telegram_id),
+            """
+            UPDATE participants SET
+                consent_at = CASE
+                    WHEN ? IS NULL THEN NULL
+                    WHEN consent_version IS ? AND consent_at IS NOT NULL THEN consent_at
+                    ELSE ? END,
+                consent_version = ?,
+                updated_at = ?
+            WHERE telegram_id = ?
+            """,
+            (version, version, to_db(now), version, to_db(now), telegram_id),
         )
 
     async def mark_unreachable(
@@ -109,10 +119,6 @@ class ParticipantRepo:
             "WHERE telegram_id = ?",
             (to_db(now), telegram_id),
         )
-
-    async def delete(self, conn: aiosqlite.Connection, telegram_id: int) -> None:
-        """Erase the person (answers and registrations go by ON DELETE CASCADE)."""
-        await conn.execute("DELETE FROM participants WHERE telegram_id = ?", (telegram_id,))
 
     # answers ---------------------------------------------------------------------------------
 

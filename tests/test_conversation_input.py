@@ -123,7 +123,7 @@ async def test_forged_and_old_buttons_are_explained(running: RunningBot, irina: 
         "ev1:z:ufo-online": "Эта кнопка устарела",  # unknown action
         "an1:p.full_name:o:x": "уже отвеченному вопросу",
         "sm1:c:ufo-online:": "Эта кнопка устарела",
-        "pf1:y:": "профиль пока не заполнен",
+        "pf1:y:": "ничего не хранится",
         "lg1:de": "Эта кнопка устарела",
         "ev1:i:ufo-online": "после регистрации",  # the calendar file carries the link
         "pg1:999": "",

@@ -89,6 +89,8 @@ async def attended(
         await ParticipantRepo(running.db).upsert_seen(
             conn, person.id, person.user.first_name, person.user.username, "ru", now
         )
+        # registered people have consented (their Telegram name is kept only then)
+        await ParticipantRepo(running.db).set_consent(conn, person.id, "2026-11-01", now)
         await RegistrationRepo(running.db).put(conn, event_id, person.id, status, now)
 
 

@@ -373,8 +373,10 @@ async def test_erase_participant_deletes_everything_and_frees_the_seat(
     await register(service, 1, "round-table")
     clock.now += timedelta(minutes=1)
     await register(service, 2)
-    promoted = await service.erase_participant(1)
-    assert promoted == [Promotion(2, "seminar")]
+    done = await service.erase_participant(1)
+    assert done.promoted == [Promotion(2, "seminar")]
+    assert done.erased.registrations == 2 and done.erased.profile_answers == 7
+    assert done.erased.consent
     people = ParticipantRepo(db)
     assert await people.get(1) is None
     assert await people.answers(1) == {}
