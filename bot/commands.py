@@ -106,9 +106,13 @@ class CommandMenus:
         self.default_locale = default_locale
         self.defaults_set = False
         self.published: dict[int, Menu] = {}
+        #: Staff whose chat Telegram does not know (they never opened it): not asked again
+        #: until they write (ensure()).
+        self.no_chat: set[int] = set()
         self.dirty = True  # the staff may differ from self.published
         self.backoff = Backoff()
         self._data_version: int | None = None
+        self._db_failing = False
 
     # --- what the menus should be -------------------------------------------------------
 
@@ -142,6 +146,8 @@ class CommandMenus:
         False when something could not be done (it is tried again later)."""
         self.dirty = True
         try:
+            # The baseline first: a change committed while we read is seen at the next tick.
+            await self._data_version_moved()
             wanted = await self.wanted()
         except Exception:
             log.exception("command menus: reading the staff failed; trying again later")
@@ -150,7 +156,7 @@ class CommandMenus:
         for user_id in self.published.keys() - wanted.keys():
             complete &= await self._apply(user_id, None)
         for user_id, menu in wanted.items():
-            if self.published.get(user_id) != menu:
+            if self.published.get(user_id) != menu and user_id not in self.no_chat:
                 complete &= await self._apply(user_id, menu)
         self.dirty = not complete
         return complete
@@ -159,6 +165,7 @@ class CommandMenus:
         """Called when a staff member writes: if their menu could not be set before (they had
         never opened the chat), the chat exists now."""
         if user_id not in self.published:
+            self.no_chat.discard(user_id)
             await self.sync()
 
     async def _apply(self, user_id: int, menu: Menu | None) -> bool:
@@ -175,6 +182,10 @@ class CommandMenus:
             # "chat not found": the person has never opened the chat with the bot. Nothing
             # to retry until they do (then ensure() runs); not an error worth a traceback.
             log.info("command menu of %s not set: %s", user_id, exc.message)
+            if menu is not None:
+                self.no_chat.add(user_id)
+            else:
+                self.published.pop(user_id, None)
             return True
         except (TelegramAPIError, OSError) as exc:
             log.warning("command menu of %s not set (%s); trying again later", user_id, exc)
@@ -187,13 +198,16 @@ class CommandMenus:
         """The scheduler's job: retry what failed (with back-off) and follow changes written
         by another process. Never raises."""
         try:
-            moved = await self._data_version_moved()
-        except Exception:
-            log.exception("command menus: reading data_version failed")
-            moved = False
-        if not (moved or self.dirty or not self.defaults_set) or not self.backoff.ready():
+            if await self._data_version_moved():
+                self.dirty = True
+            self._db_failing = False
+        except Exception as exc:
+            if not self._db_failing:  # once per outage, not every few seconds
+                log.warning("command menus: the database does not answer (%r)", exc)
+            self._db_failing = True
             return
-        await self.attempt()
+        if (self.dirty or not self.defaults_set) and self.backoff.ready():
+            await self.attempt()
 
     async def attempt(self) -> bool:
         """Set the default menu if not yet done, then sync the staff menus; on failure, log
@@ -229,14 +243,21 @@ class CommandMenus:
 def setup(runtime: Runtime) -> None:
     """Try once at start (bounded: polling waits for it), then watch and retry.
 
-    The menus use the sender's session, which does not retry by itself: a failing call
-    costs the start one round trip, and the back-off here decides when to try again."""
+    The menus have their own session without the polling bot's retries: a failing call
+    costs the start one round trip, and the back-off here decides when to try again. (Not
+    the sender's session either: its pacing is for the delivery queue's messages.)"""
+    from bot.telegram import create_bot
+
     settings = runtime.settings
-    menus = CommandMenus(
-        runtime.sender.bot, runtime.db, settings.admin_ids, settings.default_locale
-    )
+    menu_bot = create_bot(settings, retry=False)
+    menus = CommandMenus(menu_bot, runtime.db, settings.admin_ids, settings.default_locale)
     runtime.extra["menus"] = menus
     runtime.dp["menus"] = menus
+
+    async def close() -> None:
+        await menu_bot.session.close()
+
+    runtime.dp.shutdown.register(close)
 
     async def first_attempt() -> None:
         try:
