@@ -12,16 +12,20 @@ one answer, not fifty.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from bot.i18n import Translator, pick_locale, translator
+
+log = logging.getLogger(__name__)
 
 #: ``/command``, ``/command@bot`` and the rest of the text, as Telegram sends a command.
 COMMAND_RE = re.compile(r"^/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(.*))?$", re.S)
@@ -62,6 +66,14 @@ class GroupDoor:
         self.per_group = RateLimitItemPerMinute(1)
 
     async def command(self, message: Message, bot: Bot, default_locale: str) -> None:
+        try:
+            await self._answer(message, bot, default_locale)
+        except TelegramAPIError as exc:
+            # Kicked, muted, no right to write, Telegram down: the group's problem, not the
+            # person's (the errors handler would mark them unreachable or write to them).
+            log.info("no answer in chat %s: %s", message.chat.id, exc)
+
+    async def _answer(self, message: Message, bot: Bot, default_locale: str) -> None:
         parsed = parse_command(message.text)
         if parsed is None:
             return  # a message that only looks like a command: silence

@@ -200,3 +200,16 @@ async def test_the_admin_s_menu_in_private_is_untouched_by_the_group_rule(
 ) -> None:
     reply = await staff(server)["admin"].send("/coordinators")
     assert f"Администраторы (ADMIN_IDS): {ADMIN}" in reply.text
+
+
+async def test_a_group_that_removed_the_bot_does_not_make_the_person_unreachable(
+    running: RunningBot, server: StandInServer, irina: Person
+) -> None:
+    await irina.send("/start")
+    group = new_group(server)
+    server.block(group.chat_id, "Forbidden: bot was kicked from the supergroup chat")
+    reply = await irina.send_in(group, "/start")
+    assert [call.error_code for call in reply.calls] == [403]
+    person = await running.registration.participants.get(irina.id)
+    assert person is not None and person.unreachable_since is None
+    assert len(irina.messages) == 1  # only the welcome: no "something went wrong"
