@@ -12,6 +12,7 @@ import pytest
 
 from bot.config import Settings
 from handlers.callbacks import CoAction, CoEventCb, EvAction, EventCb, Menu, MenuCb
+from handlers.groups import parse_command, private_chat_link
 from tests.conftest import PROFILE_ANSWERS, RunningBot, fill_profile, make_event
 from tests.coord_support import ADMIN, appoint, coord_settings, register, staff
 from tests.people import Group, Person
@@ -213,3 +214,20 @@ async def test_a_group_that_removed_the_bot_does_not_make_the_person_unreachable
     person = await running.registration.participants.get(irina.id)
     assert person is not None and person.unreachable_since is None
     assert len(irina.messages) == 1  # only the welcome: no "something went wrong"
+
+
+@pytest.mark.parametrize(
+    ("text", "link"),
+    [
+        ("/start ev_ufo-online", f"{BOT_CHAT}?start=ev_ufo-online"),
+        ("/start@Ethnic_Test_Bot ev_ufo-online", f"{BOT_CHAT}?start=ev_ufo-online"),
+        ("/start <b>не ссылка</b>", BOT_CHAT),
+        ("/my ev_ufo-online", BOT_CHAT),  # only /start carries a payload
+        ("/start " + "x" * 65, BOT_CHAT),  # longer than Telegram allows
+    ],
+)
+def test_the_button_keeps_only_a_valid_start_payload(text: str, link: str) -> None:
+    parsed = parse_command(text)
+    assert parsed is not None
+    command, _addressee, args = parsed
+    assert private_chat_link("ethnic_test_bot", command, args) == link
