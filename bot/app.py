@@ -11,11 +11,10 @@ from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.strategy import FSMStrategy
-from aiogram.types import BotCommand, BotCommandScopeDefault
 
+from bot.commands import COMMANDS as PARTICIPANT_COMMANDS
 from bot.config import Settings
 from bot.form import Form, default_form, load_form
-from bot.i18n import LOCALES, translator
 from bot.regions import Regions, default_regions
 from bot.registration import RegistrationService
 from bot.runtime import start_runtime, stop_runtime
@@ -26,7 +25,7 @@ from storage.fsm import SQLiteStorage
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "events", "my", "profile", "language", "help", "cancel")
+COMMANDS = PARTICIPANT_COMMANDS  # the menu is set by bot/commands.py (a runtime feature)
 
 
 def load_questionnaire(settings: Settings) -> Form:
@@ -58,26 +57,12 @@ def create_dispatcher(
     dp["registration"] = RegistrationService(db, form, regions, clock=clock)
 
     participants = ParticipantMiddleware(db, settings.default_locale, settings.admin_ids)
-    dp.message.outer_middleware(participants)
-    dp.callback_query.outer_middleware(participants)
-    dp.include_routers(*get_routers())
-    dp.startup.register(on_startup)
+    # Inside the private-chats-only router (handlers/__init__.py): no reads or writes about
+    # people who write in a group.
+    dp.include_routers(*get_routers([participants]))
     dp.startup.register(start_runtime)
     dp.shutdown.register(stop_runtime)
     return dp
-
-
-async def on_startup(bot: Bot) -> None:
-    """Register the command menu with Telegram in each language."""
-    for locale in LOCALES:
-        t = translator(locale)
-        commands = [BotCommand(command=c, description=t.plain(f"command.{c}")) for c in COMMANDS]
-        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=locale)
-    t = translator(LOCALES[0])
-    await bot.set_my_commands(
-        [BotCommand(command=c, description=t.plain(f"command.{c}")) for c in COMMANDS],
-        scope=BotCommandScopeDefault(),
-    )
 
 
 class TokenRejected(Exception):

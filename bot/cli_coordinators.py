@@ -1,7 +1,9 @@
 """``python -m bot coordinators add USER_ID [--district CODE] | remove USER_ID | list``.
 
 Works beside the running bot (the same SQLite file); the bot sees the change on the
-person's next message or button press, since the role is looked up on every update.
+person's next message or button press, since the role is looked up on every update, and
+sets or removes their staff command menu within seconds (bot/commands.py watches SQLite's
+``data_version``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-FEATURES = ("bot.reminders", "bot.broadcasting", "bot.drafts")
+FEATURES = ("bot.reminders", "bot.broadcasting", "bot.drafts", "bot.commands")
 
 
 @dataclass

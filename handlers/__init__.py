@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from collections.abc import Sequence
+
+from aiogram import BaseMiddleware, Router
 
 
-def get_routers() -> list[Router]:
+def get_routers(people_middlewares: Sequence[BaseMiddleware] = ()) -> list[Router]:
+    """[errors, groups, private]: every feature router sits under ``private``, whose filter
+    admits messages and buttons of private chats only (handlers/groups.py answers the rest).
+
+    ``people_middlewares`` (who writes, their role and language) run inside ``private``,
+    after its filter: nothing is read or stored about someone who writes in a group.
+    """
+    from handlers import errors, groups
+    from handlers.groups import PRIVATE_CALLBACK, PRIVATE_MESSAGE
+
+    private = Router(name="private")
+    private.message.filter(PRIVATE_MESSAGE)
+    private.callback_query.filter(PRIVATE_CALLBACK)
+    # Outer middlewares of a router run before its own filter, so they go one level down.
+    people = Router(name="people")
+    for middleware in people_middlewares:
+        people.message.outer_middleware(middleware)
+        people.callback_query.outer_middleware(middleware)
+    people.include_routers(*feature_routers())
+    private.include_router(people)
+    return [errors.routes.build(), groups.build(), private]
+
+
+def feature_routers() -> list[Router]:
     from handlers import (
         broadcast,
         common,
@@ -14,7 +39,6 @@ def get_routers() -> list[Router]:
         coord_newevent,
         coord_stats,
         coordinators,
-        errors,
         events,
         fallback,
         feedback,
@@ -26,7 +50,6 @@ def get_routers() -> list[Router]:
     )
 
     return [
-        errors.routes.build(),
         # Coordinators before common: common's /start with a payload calls every payload it
         # does not know a bad event link, so /start co_<token> (an invitation) must be taken
         # first; and /cancel inside a coordinator's dialog ends that dialog. These routers

@@ -9,10 +9,12 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
+from bot.commands import CommandMenus
 from bot.form import Form
 from bot.i18n import LOCALES, Translator, translator
 from bot.regions import Regions
 from bot.registration import RegistrationService
+from bot.roles import Role
 from handlers import keyboards
 from handlers.callbacks import LangCb, Menu, MenuCb
 from handlers.common_ui import show
@@ -50,14 +52,39 @@ async def start_deep_link(
     await start_registration(message, event, state, t, participant, form, regions, registration)
 
 
+def staff_start(role: Role, t: Translator) -> str:
+    """The short staff section under the welcome ("" for participants)."""
+    return "\n" + t("staff.start") if role.is_staff else ""
+
+
+def help_text(role: Role, t: Translator) -> str:
+    """/help: the participants' part; staff see their own section first."""
+    if not role.is_staff:
+        return t("help.text")
+    parts: list[str] = [t("staff.help.coordinator")]
+    if role.is_admin:
+        parts.append(t("staff.help.admin"))
+    parts += ["", t("help.text")]
+    return "\n".join(parts)
+
+
 @routes.message(CommandStart())
-async def start(message: Message, state: FSMContext, t: Translator) -> None:
+async def start(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    role: Role,
+    menus: CommandMenus | None = None,
+) -> None:
     assert message.from_user is not None
     resume_button = await in_dialog(state)
     await message.answer(
-        t("start.welcome", name=message.from_user.first_name),
+        t("start.welcome", name=message.from_user.first_name) + staff_start(role, t),
         reply_markup=keyboards.main_menu(t, resume=resume_button),
     )
+    if role.is_staff and menus is not None:
+        # An admin or coordinator who had never opened the chat gets their menu now.
+        await menus.ensure(message.from_user.id)
 
 
 @routes.callback_query(MenuCb.filter(F.action == Menu.HOME))
@@ -84,14 +111,14 @@ async def menu_resume(
 
 
 @routes.message(Command("help"))
-async def cmd_help(message: Message, t: Translator) -> None:
-    await message.answer(t("help.text"), reply_markup=keyboards.back_to_menu(t))
+async def cmd_help(message: Message, t: Translator, role: Role) -> None:
+    await message.answer(help_text(role, t), reply_markup=keyboards.back_to_menu(t))
 
 
 @routes.callback_query(MenuCb.filter(F.action == Menu.HELP))
-async def menu_help(callback: CallbackQuery, t: Translator) -> None:
+async def menu_help(callback: CallbackQuery, t: Translator, role: Role) -> None:
     await callback.answer()
-    await show(callback, t("help.text"), keyboards.back_to_menu(t))
+    await show(callback, help_text(role, t), keyboards.back_to_menu(t))
 
 
 @routes.message(Command("cancel"))
@@ -126,6 +153,8 @@ async def set_language(
     state: FSMContext,
     registration: RegistrationService,
     t: Translator,
+    role: Role,
+    menus: CommandMenus | None = None,
 ) -> None:
     if callback_data.code not in LOCALES:
         await callback.answer(t.plain("stale.button"), show_alert=True)
@@ -139,6 +168,8 @@ async def set_language(
     await show(
         callback, new_t("language.set"), keyboards.main_menu(new_t, resume=await in_dialog(state))
     )
+    if role.is_staff and menus is not None:
+        await menus.sync()  # the staff menu in the new language
 
 
 __all__ = ["Participant", "routes"]

@@ -12,6 +12,7 @@ from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from bot.commands import CommandMenus
 from bot.config import Settings
 from bot.coordination import ALL, INVITE_PREFIX, Coordinators, parse_scope
 from bot.i18n import Translator
@@ -49,6 +50,7 @@ async def accept_invite(
     db: Database,
     t: Translator,
     regions: Regions,
+    menus: CommandMenus | None = None,
 ) -> None:
     assert message.from_user is not None
     match = INVITE_RE.match(command.args or "")
@@ -61,6 +63,8 @@ async def accept_invite(
         await message.answer(t("coord.invite_bad"))
         return
     await message.answer(t("coord.invite_ok", scope=scope_name(invite.district, regions, t)))
+    if menus is not None:
+        await menus.sync()  # the new coordinator's command menu
 
 
 # --- /coordinators: admins only -------------------------------------------------------------
@@ -94,6 +98,7 @@ async def admin_button(
     t: Translator,
     regions: Regions,
     settings: Settings,
+    menus: CommandMenus | None = None,
 ) -> None:
     action, value = callback_data.action, callback_data.value
     coordinators = Coordinators(db)
@@ -130,6 +135,8 @@ async def admin_button(
         removed = await coordinators.remove(int(value))
         await callback.answer(t.plain("coord.removed") if removed else t.plain("coord.remove_gone"))
         await send_admin_menu(callback, db, t, regions, settings)
+        if menus is not None:
+            await menus.sync()  # the staff menu goes from their chat
     else:
         await callback.answer(t.plain("stale.button"), show_alert=True)
 

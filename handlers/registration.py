@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, TypeVar
 
 from aiogram import Bot, F
 from aiogram.fsm.context import FSMContext
@@ -14,7 +15,7 @@ from bot.form import Form, QuestionType
 from bot.i18n import Translator
 from bot.ics import event_ics
 from bot.regions import Regions
-from bot.registration import RegistrationError, RegistrationService
+from bot.registration import RegisterOutcome, RegistrationError, RegistrationService
 from handlers import keyboards, views
 from handlers.callbacks import EvAction, EventCb, SumAction, SummaryCb
 from handlers.common_ui import show
@@ -30,6 +31,7 @@ from storage.models import Event, Participant, RegStatus
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 routes = Routes("registration")
 
@@ -241,10 +243,31 @@ async def confirm(
             user_id, t(f"closed.{exc.reason.value}"), reply_markup=keyboards.main_menu(t)
         )
         return
-    await state.clear()
+    # The registration is committed: from here on nothing is a failure of the registration.
+    # Each step below is logged if it fails and the next one still runs (above all the
+    # planner, so the reminders come even when the calendar file could not be sent).
+    await after_commit(bot, user_id, state, t, event, outcome, registration, message, runtime)
+
+
+async def after_commit(
+    bot: Bot,
+    user_id: int,
+    state: FSMContext,
+    t: Translator,
+    event: Event,
+    outcome: RegisterOutcome,
+    registration: RegistrationService,
+    message: Message | None,
+    runtime: Runtime | None,
+) -> None:
+    """What follows a committed registration: close the dialog, confirm, send the calendar
+    file, queue promotions and plan the reminders. Never raises (the person was registered)."""
+    await _step("clearing the dialog", user_id, event, state.clear())
     if message is not None:
-        await message.edit_reply_markup(reply_markup=None)
-    fresh = await registration.participants.get(user_id)
+        await _step("removing the summary buttons", user_id, event, _drop_buttons(message))
+    fresh = await _step(
+        "reading the profile", user_id, event, registration.participants.get(user_id)
+    )
     text = views.registered(
         event,
         t,
@@ -253,13 +276,50 @@ async def confirm(
         already=outcome.already,
         own_zone=fresh.timezone if fresh else None,
     )
-    await bot.send_message(user_id, text, reply_markup=keyboards.main_menu(t))
+    await _step(
+        "sending the confirmation",
+        user_id,
+        event,
+        bot.send_message(user_id, text, reply_markup=keyboards.main_menu(t)),
+    )
     if outcome.status is RegStatus.REGISTERED:
-        await bot.send_document(
-            user_id,
-            BufferedInputFile(event_ics(event, stamp=utcnow()), filename=f"{event.id}.ics"),
-            caption=t("ics.caption", title=event.title),
+        sent = await _step(
+            "sending the calendar file", user_id, event, _send_ics(bot, user_id, t, event)
         )
+        if sent is None:
+            # /my -> the event's card has "Add to calendar": the file is one tap away.
+            await _step(
+                "telling the calendar file was not sent",
+                user_id,
+                event,
+                bot.send_message(user_id, t("reg.ics_failed")),
+            )
     # Queues "a seat has opened" for anyone promoted and plans the reminders (someone who
     # registers 40 minutes before the start gets "starts in 40 minutes").
-    await notify_promotions(bot, outcome.promoted, registration, runtime=runtime)
+    await _step(
+        "queueing promotions and planning reminders",
+        user_id,
+        event,
+        notify_promotions(bot, outcome.promoted, registration, runtime=runtime),
+    )
+
+
+async def _drop_buttons(message: Message) -> None:
+    await message.edit_reply_markup(reply_markup=None)
+
+
+async def _send_ics(bot: Bot, user_id: int, t: Translator, event: Event) -> Message:
+    return await bot.send_document(
+        user_id,
+        BufferedInputFile(event_ics(event, stamp=utcnow()), filename=f"{event.id}.ics"),
+        caption=t("ics.caption", title=event.title),
+    )
+
+
+async def _step(what: str, user_id: int, event: Event, work: Awaitable[T]) -> T | None:
+    """Await one post-commit step; a failure is logged with context and yields None."""
+    try:
+        return await work
+    except Exception:
+        log.exception("registration of %s for %s is saved; %s failed", user_id, event.id, what)
+        return None

@@ -23,7 +23,7 @@ from tests.stand_in import ApiCall, SentMessage, StandInServer, TgUser, Uploaded
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Person", "Reply"]
+__all__ = ["Group", "Person", "Reply"]
 
 #: Methods whose successful result is a message the person sees (text or caption).
 MESSAGE_METHODS = frozenset(
@@ -157,6 +157,37 @@ class Reply:
     def _summary(self) -> str:
         parts = [f"{call.method}({'ok' if call.ok else call.error})" for call in self.calls]
         return ", ".join(parts) or "none"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group, supergroup or channel with the bot in it (``chat_id`` < 0)."""
+
+    server: StandInServer
+    chat_id: int
+    title: str = "Этнокультурные НКО Урала"
+    chat_type: str = "supergroup"
+
+    def __post_init__(self) -> None:
+        self.server.add_group(self.chat_id, self.title, self.chat_type)
+
+    @property
+    def messages(self) -> list[SentMessage]:
+        """The bot's messages in the group."""
+        return self.server.chat_messages(self.chat_id)
+
+    @property
+    def calls(self) -> list[ApiCall]:
+        """Every call the bot made to the group's chat id (answers to its buttons included)."""
+        return [call for call in self.server.calls if call.chat_id == self.chat_id]
+
+    async def post(self, text: str, timeout: float = 10.0) -> Reply:  # noqa: ASYNC109
+        """A channel post (``chat_type="channel"``)."""
+        since = len(self.server.calls)
+        update_id = self.server.channel_post(self.chat_id, text)
+        await self.server.wait_processed(update_id, timeout=timeout)
+        calls = [call for call in self.server.calls[since:] if call.chat_id == self.chat_id]
+        return Reply(update_id, calls, dropped=self.server.dropped(update_id))
 
 
 class Person:
@@ -356,6 +387,28 @@ class Person:
             msg = f"{text!r} shares the location: use send_location()"
             raise AssertionError(msg)
         return await self.send(text)
+
+    async def send_in(self, group: Group, text: str | None, **extra: Any) -> Reply:
+        """Write in a group; the Reply holds the calls to the group's chat id."""
+        since = len(self.server.calls)
+        update_id = self.server.group_message(self.user, group.chat_id, text, **extra)
+        await self.server.wait_processed(update_id, timeout=self.timeout)
+        calls = [call for call in self.server.calls[since:] if call.chat_id == group.chat_id]
+        return Reply(update_id, calls, dropped=self.server.dropped(update_id))
+
+    async def click_in(self, group: Group, data: str, message_id: int | None = None) -> Reply:
+        """Tap with (forged) callback data under the bot's message in a group (its latest
+        message there if ``message_id`` is not given)."""
+        if message_id is None:
+            if not group.messages:
+                msg = f"the bot has sent no message in group {group.chat_id}"
+                raise AssertionError(msg)
+            message_id = group.messages[-1].message_id
+        since = len(self.server.calls)
+        update_id, query_id = self.server.group_callback(self.user, group.chat_id, message_id, data)
+        await self.server.wait_processed(update_id, timeout=self.timeout)
+        calls = [call for call in self.server.calls[since:] if call.chat_id == group.chat_id]
+        return Reply(update_id, calls, query_id, dropped=self.server.dropped(update_id))
 
     # ------------------------------------------------------------------ what the person sees
 

@@ -948,6 +948,86 @@ class StandInServer:
         message.update(extra)
         return self.push_update({"message": message})
 
+    def add_group(self, chat_id: int, title: str, chat_type: str = "supergroup") -> None:
+        """A group, supergroup or channel the bot is a member of (``chat_id`` < 0)."""
+        if chat_id >= 0 or chat_type not in ("group", "supergroup", "channel"):
+            msg = f"a {chat_type!r} chat needs a negative id, not {chat_id}"
+            raise ValueError(msg)
+        if chat_id not in self._chats:
+            info = {"id": chat_id, "type": chat_type, "title": title}
+            self._chats[chat_id] = _Chat(chat_id, info)
+
+    def group_message(
+        self, user: TgUser, chat_id: int, text: str | None = None, **extra: Any
+    ) -> int:
+        """A message from ``user`` in the group ``chat_id`` (see :meth:`add_group`)."""
+        chat = self._group(chat_id)
+        message: dict[str, Any] = {
+            "message_id": chat.new_message_id(),
+            "from": user.to_dict(),
+            "chat": dict(chat.info),
+            "date": int(time.time()),
+        }
+        if text is not None:
+            message["text"] = text
+            command = _COMMAND_RE.match(text)
+            if command:
+                message["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}
+                ]
+        message.update(extra)
+        chat.incoming[message["message_id"]] = message
+        return self.push_update({"message": message})
+
+    def channel_post(self, chat_id: int, text: str) -> int:
+        """A post in the channel ``chat_id`` (no sender: a channel speaks as itself)."""
+        chat = self._group(chat_id)
+        post = {
+            "message_id": chat.new_message_id(),
+            "sender_chat": dict(chat.info),
+            "chat": dict(chat.info),
+            "date": int(time.time()),
+            "text": text,
+        }
+        command = _COMMAND_RE.match(text)
+        if command:
+            post["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}
+            ]
+        chat.incoming[post["message_id"]] = post
+        return self.push_update({"channel_post": post})
+
+    def group_callback(
+        self, user: TgUser, chat_id: int, message_id: int, data: str
+    ) -> tuple[int, str]:
+        """The user taps a button with ``data`` under the bot's message in a group. The
+        answer to the query is recorded with the group's chat id.
+
+        Returns (update_id, callback query id)."""
+        chat = self._group(chat_id)
+        sent = chat.sent.get(message_id)
+        if sent is None or sent.deleted:
+            msg = f"the bot has no message {message_id} in chat {chat_id} (deleted or never sent)"
+            raise LookupError(msg)
+        self._query_counter += 1
+        query_id = str(4_300_000_000_000_000_000 + self._query_counter)
+        self._queries[query_id] = _Query(chat_id=chat_id)
+        query = {
+            "id": query_id,
+            "from": user.to_dict(),
+            "message": copy.deepcopy(sent.raw),
+            "chat_instance": str(-(chat_id * 7919 % 10**18)),
+            "data": data,
+        }
+        return self.push_update({"callback_query": query}), query_id
+
+    def _group(self, chat_id: int) -> _Chat:
+        chat = self._chats.get(chat_id)
+        if chat is None or chat.info.get("type") == "private":
+            msg = f"no group {chat_id}: call add_group() first"
+            raise LookupError(msg)
+        return chat
+
     def callback(self, user: TgUser, message_id: int, data: str) -> tuple[int, str]:
         """The user taps an inline button with ``data`` under the bot's message ``message_id``.
 

@@ -9,6 +9,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 from bot.app import COMMANDS
+from bot.commands import ADMIN_COMMANDS, STAFF_COMMANDS
 from bot.event_input import OPTIONAL, EventField, EventProblem
 from bot.events import EventKind
 from bot.form import Problem
@@ -26,7 +27,7 @@ DYNAMIC = (
     | {f"closed.{c.value}" for c in Closed}
     | {f"problem.{p.value}" for p in Problem}
     | {f"status.{s.value}" for s in RegStatus}
-    | {f"command.{c}" for c in COMMANDS}
+    | {f"command.{c}" for c in COMMANDS + STAFF_COMMANDS + ADMIN_COMMANDS}
     # the coordinators' texts (handlers/coord_*.py)
     | {f"coord.status.{s.value}" for s in RegStatus}
     | {f"newevent.problem.{p.value}" for p in EventProblem}

@@ -1,0 +1,61 @@
+"""Once a registration is committed, what follows (the calendar file, the reminders, the
+promotions) may fail without the person being told the registration failed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import RunningBot, fill_profile, make_event
+from tests.people import Person
+from tests.stand_in import StandInServer
+
+
+async def reminder_rows(running: RunningBot, chat_id: int) -> list[str]:
+    rows = await running.db.fetchall(
+        "SELECT dedup_key FROM outbox WHERE kind = 'reminder' AND chat_id = ?", (chat_id,)
+    )
+    return [str(row[0]) for row in rows]
+
+
+async def test_a_failed_calendar_file_after_a_saved_registration_is_not_a_failed_registration(
+    running: RunningBot, server: StandInServer, irina: Person
+) -> None:
+    # It starts in 30 minutes: the 1-hour reminder is due at once (bot/reminders.py).
+    await running.add_events(make_event(starts_in=timedelta(minutes=30)))
+    await irina.send("/start ev_ufo-online")
+    await fill_profile(irina)
+    # Every attempt of the polling bot's retries fails (4 attempts, bot/telegram.py).
+    server.fail("sendDocument", error_code=500, description="Internal Server Error", times=4)
+    reply = await irina.click("Подтвердить")
+    assert "Вы зарегистрированы" in reply.text
+    assert "что-то пошло не так" not in reply.text
+    assert "Календарь-файл не удалось отправить. Он доступен в /my" in reply.text
+    assert reply.documents == []
+    reg = await running.registration.registrations.get("ufo-online", irina.id)
+    assert reg is not None and reg.status == "registered"
+    assert len(await reminder_rows(running, irina.id)) == 1  # the planner ran
+    await server.wait_for(
+        lambda c: c.ok and c.chat_id == irina.id and "Напоминание" in str(c.params.get("text"))
+    )
+    # /my offers the file, as the message says.
+    my = (await irina.send("/my")).last.result["message_id"]
+    card = await irina.click(
+        lambda b: b.endswith("· Онлайн стратегическая сессия УФО"), message_id=my
+    )
+    reply = await irina.click("📆 Добавить в календарь", message_id=card.last.result["message_id"])
+    [ics] = reply.documents
+    assert ics.filename == "ufo-online.ics"
+
+
+async def test_a_failed_confirmation_message_still_plans_the_reminders(
+    running: RunningBot, server: StandInServer, irina: Person
+) -> None:
+    await running.add_events(make_event(starts_in=timedelta(minutes=30)))
+    await irina.send("/start ev_ufo-online")
+    await fill_profile(irina)
+    server.fail("sendMessage", error_code=500, description="Internal Server Error", times=4)
+    reply = await irina.click("Подтвердить")
+    assert "что-то пошло не так" not in reply.text
+    [ics] = reply.documents  # the steps after the failed one still run
+    assert ics.filename == "ufo-online.ics"
+    assert len(await reminder_rows(running, irina.id)) == 1
