@@ -67,7 +67,9 @@ class ThrottleMiddleware(BaseMiddleware):
         self._buckets: TTLCache[int, AsyncLimiter] = TTLCache(maxsize=size, ttl=idle)
         self._told: TTLCache[int, bool] = TTLCache(maxsize=size, ttl=notice_every)
         self._in_flight: dict[int, int] = {}
+        self.admitted = 0
         self.dropped = 0
+        self.settled = 0  # updates of people that went through this middleware and are done
 
     async def __call__(
         self,
@@ -78,19 +80,37 @@ class ThrottleMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None or user.is_bot:
             return await handler(event, data)
-        if not await self._admit(user.id):
-            self.dropped += 1
-            await self._refuse(event, data, user)
-            return None
-        self._in_flight[user.id] = self._in_flight.get(user.id, 0) + 1
+        try:
+            if not await self._admit(user.id):
+                self.dropped += 1
+                await self._refuse(event, data, user)
+                return None
+            self.admitted += 1
+            return await self._handle(user.id, handler, event, data)
+        finally:
+            self.settled += 1
+
+    async def _handle(
+        self,
+        user_id: int,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        self._in_flight[user_id] = self._in_flight.get(user_id, 0) + 1
         try:
             return await handler(event, data)
         finally:
-            left = self._in_flight[user.id] - 1
+            left = self._in_flight[user_id] - 1
             if left:
-                self._in_flight[user.id] = left
+                self._in_flight[user_id] = left
             else:
-                del self._in_flight[user.id]
+                del self._in_flight[user_id]
+
+    @property
+    def busy(self) -> int:
+        """People with an update being handled now (the in-flight counters kept)."""
+        return len(self._in_flight)
 
     async def _admit(self, user_id: int) -> bool:
         if self._in_flight.get(user_id, 0) >= self.max_in_flight:
