@@ -9,7 +9,6 @@ from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import DefaultKeyBuilder
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.strategy import FSMStrategy
 
 from bot.commands import COMMANDS as PARTICIPANT_COMMANDS
@@ -20,8 +19,9 @@ from bot.registration import RegistrationService
 from bot.runtime import start_runtime, stop_runtime
 from handlers import get_routers
 from handlers.middlewares import ParticipantMiddleware
+from handlers.throttle import ThrottleMiddleware, install_throttle
 from storage.db import Database, utcnow
-from storage.fsm import SQLiteStorage
+from storage.fsm import BoundedEventIsolation, SQLiteStorage
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,12 @@ def create_dispatcher(
 
     dp = Dispatcher(
         storage=storage,
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=BoundedEventIsolation(),  # a person's lock lives while in use
         fsm_strategy=FSMStrategy.USER_IN_CHAT,
+    )
+    # Before the isolation lock and the participant lookup: a flood costs no lock, no SQL.
+    install_throttle(
+        dp, ThrottleMiddleware(settings.flood_rate, settings.flood_burst, settings.default_locale)
     )
     dp["settings"] = settings
     dp["db"] = db
@@ -99,6 +103,13 @@ async def run_bot(settings: Settings) -> None:
         try:
             username = await wait_for_telegram(bot)
             log.info("starting @%s with database %s", username, settings.database_path)
-            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+            await dp.start_polling(
+                bot,
+                allowed_updates=dp.resolve_used_update_types(),
+                handle_as_tasks=True,
+                # Polling waits for a free slot: a burst of updates queues at Telegram, not
+                # as thousands of tasks in this process's memory.
+                tasks_concurrency_limit=settings.updates_concurrency,
+            )
         finally:
             await bot.session.close()

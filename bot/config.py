@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     events_page_size: int = Field(default=5, ge=1, le=10)
     broadcast_rate: float = Field(default=25, gt=0, le=1000)
+    # Flood control (handlers/throttle.py, bot/telegram.py): updates per second one person may
+    # send (sustained, and at once), replies per second to one chat (Telegram's limit), and
+    # updates handled at the same time.
+    flood_rate: float = Field(default=2.0, gt=0, le=10_000)
+    flood_burst: int = Field(default=10, ge=1, le=100_000)
+    reply_rate: float = Field(default=1.0, gt=0, le=10_000)
+    reply_burst: int = Field(default=3, ge=1, le=100_000)
+    updates_concurrency: int = Field(default=100, ge=1, le=10_000)
     reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = (
         timedelta(hours=24),
         timedelta(hours=1),

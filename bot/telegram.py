@@ -15,6 +15,8 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from aiolimiter import AsyncLimiter
+from cachetools import TTLCache
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -58,6 +60,66 @@ class RetryMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+#: Calls that put a message into a chat, or change one: Telegram's per-chat limit counts them.
+PACED_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "sendVideo",
+        "sendAudio",
+        "sendVoice",
+        "sendAnimation",
+        "sendSticker",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "editMessageMedia",
+    }
+)
+
+
+class ChatPacingMiddleware(BaseRequestMiddleware):
+    """Replies to one chat at most ``rate`` per second sustained, ``burst`` at once.
+
+    Telegram answers 429 to a bot that sends one chat more than about one message a second,
+    and a 429 from a person's flood would also hold up reminders and announcements sent
+    with the same token. Here a call to a chat that has used its budget waits for its turn
+    (a leaky bucket per chat, aiolimiter's ``AsyncLimiter``, first come first served), and
+    nothing else waits: other chats, ``answerCallbackQuery`` and ``getUpdates`` go through.
+    The burst (3) covers one answer of a few messages at once (a card, a document, the next
+    question). Buckets of chats idle for a minute are forgotten (a TTL cache, at most
+    ``chats`` at once), so memory does not grow with the number of chats.
+    """
+
+    def __init__(self, rate: float, burst: int, *, chats: int = 10_000) -> None:
+        self.rate = rate
+        self.burst = burst
+        idle = max(60.0, 2 * burst / rate)  # longer than a full bucket takes to leak empty
+        self._buckets: TTLCache[int | str, AsyncLimiter] = TTLCache(maxsize=chats, ttl=idle)
+
+    def bucket(self, chat_id: int | str) -> AsyncLimiter:
+        found = self._buckets.get(chat_id)
+        if found is None:
+            found = AsyncLimiter(self.burst, self.burst / self.rate)
+        self._buckets[chat_id] = found  # (re)set: the idle time counts from now
+        return found
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat_id = getattr(method, "chat_id", None)
+        if method.__api_method__ in PACED_METHODS and isinstance(chat_id, int | str):
+            await self.bucket(chat_id).acquire()
+        return await make_request(bot, method)
+
+
 # aiogram builds ``Response[method.__returning__]`` for every answer from Telegram and pydantic
 # caches those generic classes only weakly, so they are rebuilt again and again (~3 ms each;
 # measured with bench/registration.py). Holding them here keeps pydantic's cache warm.
@@ -79,8 +141,12 @@ _RESPONSE_TYPES = [
 ]
 
 
-def create_bot(settings: Settings, *, retry: bool = True, **session_kwargs: Any) -> Bot:
-    """The Bot; ``retry=False`` for the delivery queue, which handles 429 and 5xx itself."""
+def create_bot(
+    settings: Settings, *, retry: bool = True, pace: bool | None = None, **session_kwargs: Any
+) -> Bot:
+    """The Bot; ``retry=False`` for the delivery queue, which handles 429 and 5xx itself and
+    paces its own sending. ``pace`` (by default as ``retry``: the polling Bot's replies) keeps
+    each chat within ``REPLY_RATE`` messages per second (:class:`ChatPacingMiddleware`)."""
     api = (
         TelegramAPIServer.from_base(settings.telegram_api_url)
         if settings.telegram_api_url
@@ -89,6 +155,9 @@ def create_bot(settings: Settings, *, retry: bool = True, **session_kwargs: Any)
     session = AiohttpSession(api=api, **session_kwargs) if api else AiohttpSession(**session_kwargs)
     if retry:
         session.middleware(RetryMiddleware())
+    if pace if pace is not None else retry:
+        # Inside the retries: each attempt takes its turn in the chat's budget.
+        session.middleware(ChatPacingMiddleware(settings.reply_rate, settings.reply_burst))
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
     return Bot(

@@ -95,6 +95,26 @@ class RunningBot:
         await import_events(self.db, list(events), utcnow())
 
 
+#: The people of the tests answer within milliseconds, step after step, which no one does
+#: (a test walk is 20-50 updates a second). With the real flood limits (2 updates a second
+#: from one person, 1 reply a second to one chat) the registration tests take 100 s instead of
+#: 8, so every test runs with these unless it sets the limits itself (tests/test_flood.py
+#: passes the real ones to Settings, which wins over the environment). The same variables
+#: reach ``python -m bot`` in the process tests (``env_for`` copies the environment).
+TEST_PEOPLE_ARE_FAST = {
+    "FLOOD_RATE": "10000",
+    "FLOOD_BURST": "10000",
+    "REPLY_RATE": "10000",
+    "REPLY_BURST": "10000",
+}
+
+
+@pytest.fixture(autouse=True)
+def _fast_test_people(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in TEST_PEOPLE_ARE_FAST.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[StandInServer]:
     async with StandInServer(TEST_TOKEN) as srv:
