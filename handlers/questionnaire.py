@@ -387,6 +387,17 @@ async def on_button(
         await callback.answer(t.plain("stale.question"), show_alert=True)
 
 
+async def resumable(state: FSMContext) -> bool:
+    """Whether "Продолжить" has a questionnaire (or the feedback form) to go back to.
+
+    Not a staff dialog (/broadcast, /newevent, an edit): its data has another shape, and
+    ``resume`` on it once raised ``KeyError('queue')``."""
+    current = await state.get_state()
+    if current in (Questionnaire.answering.state, Questionnaire.summary.state):
+        return True
+    return current is not None and (await state.get_data()).get("flow") == "feedback"
+
+
 async def resume(
     bot: Bot,
     chat_id: int,
@@ -441,4 +452,12 @@ async def keep_draft(state: FSMContext) -> bool:
     return bool(answers)
 
 
-__all__ = ["FLOW_PROFILE", "FLOW_REGISTER", "Participant", "begin", "keep_draft", "resume"]
+__all__ = [
+    "FLOW_PROFILE",
+    "FLOW_REGISTER",
+    "Participant",
+    "begin",
+    "keep_draft",
+    "resumable",
+    "resume",
+]
