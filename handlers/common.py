@@ -16,7 +16,7 @@ from bot.registration import RegistrationService
 from handlers import keyboards
 from handlers.callbacks import LangCb, Menu, MenuCb
 from handlers.common_ui import show
-from handlers.questionnaire import keep_draft, resumable, resume
+from handlers.questionnaire import in_questionnaire, keep_draft, resumable, resume
 from handlers.registration import start_registration
 from handlers.routing import Routes
 from storage.db import utcnow
@@ -76,7 +76,7 @@ async def menu_resume(
     regions: Regions,
     registration: RegistrationService,
 ) -> None:
-    if not await resumable(state):
+    if not await in_questionnaire(state):  # the staff dialogs resume in their own routers
         await callback.answer(t.plain("stale.nothing_to_resume"), show_alert=True)
         return
     await callback.answer()

@@ -32,7 +32,7 @@ from bot.registration import RegistrationService
 from handlers import keyboards
 from handlers.callbacks import AnswerCb, Pick
 from handlers.routing import Routes
-from handlers.states import Questionnaire
+from handlers.states import EditEvent, NewEvent, Questionnaire
 from handlers.summary import show_summary
 from storage.models import Event, Participant
 
@@ -387,15 +387,26 @@ async def on_button(
         await callback.answer(t.plain("stale.question"), show_alert=True)
 
 
-async def resumable(state: FSMContext) -> bool:
-    """Whether "Продолжить" has a questionnaire (or the feedback form) to go back to.
+#: Staff dialogs that "Продолжить" takes back to by their own handlers (handlers/coord_newevent.py,
+#: handlers/coord_edit.py). /broadcast is not among them: /broadcast starts it again.
+STAFF_RESUMABLE = frozenset(NewEvent.__all_states_names__ + EditEvent.__all_states_names__)
 
-    Not a staff dialog (/broadcast, /newevent, an edit): its data has another shape, and
-    ``resume`` on it once raised ``KeyError('queue')``."""
+
+async def in_questionnaire(state: FSMContext) -> bool:
+    """Whether a questionnaire (or the feedback form) is open: what ``resume`` continues.
+
+    Another dialog's data has another shape: ``resume`` on /broadcast's once raised
+    ``KeyError('queue')``."""
     current = await state.get_state()
-    if current in (Questionnaire.answering.state, Questionnaire.summary.state):
+    if current in Questionnaire.__all_states_names__:
         return True
     return current is not None and (await state.get_data()).get("flow") == "feedback"
+
+
+async def resumable(state: FSMContext) -> bool:
+    """Whether /start and the menu offer "Продолжить": a questionnaire, or a staff dialog
+    that has its own way back."""
+    return await state.get_state() in STAFF_RESUMABLE or await in_questionnaire(state)
 
 
 async def resume(
@@ -457,6 +468,7 @@ __all__ = [
     "FLOW_REGISTER",
     "Participant",
     "begin",
+    "in_questionnaire",
     "keep_draft",
     "resumable",
     "resume",
