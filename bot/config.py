@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     )
     feedback_delay: Annotated[timedelta, NoDecode] = timedelta(hours=2)
     quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = None
+    # How long a coordinator's invitation link works (it can also be revoked before).
+    invite_ttl_days: int = Field(default=7, ge=1, le=365)
 
     @field_validator("bot_token", "form_path", "telegram_api_url", mode="before")
     @classmethod

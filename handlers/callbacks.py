@@ -217,6 +217,8 @@ class AdmAction(StrEnum):
     INVITE_SCOPE = "s"  # value: a district code or "all"
     REMOVE = "r"  # value: the coordinator's Telegram id
     REMOVE_YES = "y"
+    INVITES = "n"  # the open invitations
+    REVOKE = "v"  # value: the invitation's number
 
 
 class CoordAdminCb(CallbackData, prefix="ca1"):

@@ -9,6 +9,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 from bot.app import COMMANDS
+from bot.coordination import InviteRefusal
 from bot.event_input import OPTIONAL, EventField, EventProblem
 from bot.events import EventKind
 from bot.form import Problem
@@ -38,6 +39,7 @@ DYNAMIC = (
     }
     | {f"edit.clear.{f.value}" for f in OPTIONAL}
     | {f"notice.field.{f}" for f in WATCHED}
+    | {f"coord.invite_{r.value}" for r in InviteRefusal}
     | {
         "done.registered",
         "done.waitlisted",
