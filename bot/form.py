@@ -30,6 +30,11 @@ OPTION_ID_MAX = 24
 QUESTIONS_MAX = 50
 OPTIONS_MAX = 50
 _ID_CHARS = re.compile(r"^[a-z0-9_]+$")
+#: Texts of a question, per language: a prompt is a message of its own, a label a line of the
+#: summary or a button, a consent text the message asking for consent.
+PROMPT_MAX = 1000
+LABEL_MAX = 100
+CONSENT_TEXT_MAX = 3000
 CONSENT_YES = "yes"
 PHONE_CHARS_RE = re.compile(r"^\+?[\d\s().\-/]+$")
 
@@ -87,6 +92,14 @@ def check_id(value: str, limit: int) -> str:
     return value
 
 
+def check_text(value: LocalizedText, limit: int) -> LocalizedText:
+    """Every language's text at most ``limit`` characters."""
+    for locale, text in value.texts.items():
+        if len(text) > limit:
+            raise ValueError(f"the {locale} text is {len(text)} characters long; at most {limit}")
+    return value
+
+
 class Option(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
@@ -96,6 +109,11 @@ class Option(BaseModel):
     @classmethod
     def _id(cls, value: str) -> str:
         return check_id(value, OPTION_ID_MAX)
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, value: LocalizedText) -> LocalizedText:
+        return check_text(value, LABEL_MAX)
 
 
 class Question(BaseModel):
@@ -116,6 +134,21 @@ class Question(BaseModel):
     @classmethod
     def _id(cls, value: str) -> str:
         return check_id(value, QUESTION_ID_MAX)
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt(cls, value: LocalizedText) -> LocalizedText:
+        return check_text(value, PROMPT_MAX)
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, value: LocalizedText | None) -> LocalizedText | None:
+        return None if value is None else check_text(value, LABEL_MAX)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: LocalizedText | None) -> LocalizedText | None:
+        return None if value is None else check_text(value, CONSENT_TEXT_MAX)
 
     @model_validator(mode="after")
     def _by_type(self) -> Question:

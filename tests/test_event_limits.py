@@ -198,3 +198,24 @@ async def test_a_widest_event_is_shown_edited_and_announced_within_telegram_limi
     assert notice.ok, notice.error
     assert url(500) in str(notice.result["text"])
     assert not [c for c in server.calls if not c.ok]  # Telegram refused nothing
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ({"prompt": "я" * 1001}, "field prompt: the ru text is 1001 characters long; at most 1000"),
+        ({"label": {"ru": "x", "en": "y" * 101}}, "field label: the en text is 101"),
+        (
+            {"type": "choice", "options": [{"id": "a", "label": "z" * 101}]},
+            "option #1: field label: the ru text is 101 characters long; at most 100",
+        ),
+    ],
+)
+def test_overlong_question_texts_are_refused_at_import(
+    tmp_path: Path, question: dict[str, object], expected: str
+) -> None:
+    full = {"id": "q", "type": "text", "prompt": "Вопрос?", **question}
+    with pytest.raises(EventsFileError) as caught:
+        read_events_file(write_events(tmp_path, questions=[full]), MSK)
+    assert "field questions: question #1: " + expected.split(": ", 1)[0] in str(caught.value)
+    assert expected.split(": ", 1)[1] in str(caught.value)
