@@ -1,4 +1,5 @@
-"""``python -m bot coordinators add USER_ID [--district CODE] | remove USER_ID | list``.
+"""``python -m bot coordinators add USER_ID [--district CODE] | remove USER_ID | list |
+invites | revoke TOKEN``.
 
 Works beside the running bot (the same SQLite file); the bot sees the change on the
 person's next message or button press, since the role is looked up on every update, and
@@ -10,10 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.regions import DISTRICT_CODES
+
+if TYPE_CHECKING:
+    from bot.coordination import Coordinators
 
 COMMAND = "coordinators"
 
@@ -41,6 +46,21 @@ def add_parser(sub: Any) -> None:
     remove = commands.add_parser("remove", help="take the coordinator role away")
     remove.add_argument("user_id", type=_user_id, metavar="USER_ID")
     commands.add_parser("list", help="print the coordinators and the admins")
+    commands.add_parser(
+        "invites", help="print the open invitation links (not used, not revoked, not expired)"
+    )
+    revoke = commands.add_parser("revoke", help="revoke an invitation link so it cannot be used")
+    revoke.add_argument(
+        "token", metavar="TOKEN", help="the token (as `invites` prints it) or the whole link"
+    )
+
+
+def _token(text: str) -> str:
+    """The token of 'https://t.me/bot?start=co_TOKEN', 'co_TOKEN' or 'TOKEN'."""
+    from bot.coordination import INVITE_PREFIX
+
+    text = text.strip().rsplit("start=", 1)[-1]
+    return text.removeprefix(INVITE_PREFIX)
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -57,7 +77,11 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         return f"{district} ({found.name_en})" if found else district
 
     async with Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms) as db:
-        coordinators = Coordinators(db)
+        coordinators = Coordinators(
+            db, admin_ids=settings.admin_ids, invite_ttl=timedelta(days=settings.invite_ttl_days)
+        )
+        if args.coordinators_command in ("invites", "revoke"):
+            return await _invites(coordinators, settings, args, scope)
         if args.coordinators_command == "add":
             district = parse_scope(args.district)
             new = await coordinators.add(args.user_id, district, None, utcnow())
@@ -84,3 +108,33 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         admins = ", ".join(str(i) for i in sorted(settings.admin_ids)) or "none"
         print(f"Admins (ADMIN_IDS): {admins}")
         return 0
+
+
+async def _invites(
+    coordinators: Coordinators, settings: Settings, args: argparse.Namespace, scope: Any
+) -> int:
+    from storage.db import utcnow
+
+    def moment(value: datetime | None) -> str:
+        return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    if args.coordinators_command == "revoke":
+        token = _token(args.token)
+        revoked = await coordinators.revoke(utcnow(), None, token=token)
+        if revoked is None:
+            print(
+                f"Error: no unused invitation {token!r} (used, revoked or unknown)", file=sys.stderr
+            )
+            return 1
+        print(f"revoked: {revoked.token} ({scope(revoked.district)})")
+        return 0
+    items = await coordinators.open_invites(utcnow())
+    if not items:
+        print("No open invitations.")
+    for i in items:
+        author = i.created_by if i.created_by is not None else "command line"
+        print(
+            f"{i.token}\t{scope(i.district)}\tby {author}\t"
+            f"made {moment(i.created_at)}\tvalid until {moment(i.expires_at)}"
+        )
+    return 0

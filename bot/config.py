@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = None
     # An unfinished questionnaire (FSM state and draft) untouched this long is deleted.
     draft_ttl_days: int = Field(default=30, ge=1, le=3650)
+    # How long a coordinator's invitation link works (it can also be revoked before).
+    invite_ttl_days: int = Field(default=7, ge=1, le=365)
 
     @field_validator("bot_token", "form_path", "telegram_api_url", mode="before")
     @classmethod

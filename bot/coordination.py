@@ -6,10 +6,14 @@ Plain values in, plain values out (the typed answers are checked in bot/event_in
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, TypeVar
+
+import aiosqlite
 
 from bot.event_input import (
     Draft,
@@ -21,7 +25,8 @@ from bot.event_input import (
 )
 from bot.events import import_events
 from bot.regions import DISTRICT_CODES, Regions
-from storage.coordinators import CoordinatorRepo, Invite
+from storage.coordinators import CoordinatorRepo
+from storage.coordinators import Invite as Invite  # re-exported for the views
 from storage.db import Database
 from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
@@ -56,12 +61,40 @@ class CoordinatorInfo:
     created_at: datetime
 
 
-class Coordinators:
-    """Adding, removing and listing coordinators; one-time invitations."""
+class InviteRefusal(StrEnum):
+    """Why an invitation link did not work (texts: coord.invite_<value>)."""
 
-    def __init__(self, db: Database) -> None:
+    BAD = "bad"  # unknown, or already used
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    CREATOR_GONE = "creator_gone"  # its author is no longer staff with that scope
+
+
+@dataclass(frozen=True, slots=True)
+class InviteOutcome:
+    invite: Invite | None  # the invitation used (None when refused)
+    refusal: InviteRefusal | None = None
+
+
+DEFAULT_INVITE_TTL = timedelta(days=7)
+
+
+class Coordinators:
+    """Adding, removing and listing coordinators; one-time invitations that expire after
+    ``invite_ttl``, can be revoked, and work only while their author is still staff with at
+    least their scope (an admin still in ``admin_ids``, a coordinator not removed)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        admin_ids: frozenset[int] = frozenset(),
+        invite_ttl: timedelta = DEFAULT_INVITE_TTL,
+    ) -> None:
         self.db = db
         self.repo = CoordinatorRepo(db)
+        self.admin_ids = admin_ids
+        self.invite_ttl = invite_ttl
 
     async def add(
         self, telegram_id: int, district: str | None, added_by: int | None, now: datetime
@@ -102,17 +135,60 @@ class Coordinators:
         """A new one-time invitation; the deep-link payload is ``co_<token>``."""
         token = secrets.token_urlsafe(16)  # 22 characters of [A-Za-z0-9_-]
         async with self.db.transaction() as conn:
-            await self.repo.create_invite(conn, token, district, created_by, now)
+            await self.repo.create_invite(
+                conn, token, district, created_by, now, now + self.invite_ttl
+            )
         return token
 
-    async def accept(self, token: str, user_id: int, now: datetime) -> Invite | None:
-        """Use an invitation: its opener becomes a coordinator with its scope.
-        None when the token is unknown or already used (nothing changes then)."""
+    async def open_invites(self, now: datetime) -> builtins.list[Invite]:
+        return await self.repo.open_invites(now)
+
+    async def revoke(
+        self,
+        now: datetime,
+        revoked_by: int | None = None,
+        *,
+        token: str | None = None,
+        invite_id: int | None = None,
+    ) -> Invite | None:
+        """Revoke an unused invitation by its token (the CLI) or its number (a button)."""
         async with self.db.transaction() as conn:
-            invite = await self.repo.use_invite(conn, token, user_id, now)
-            if invite is not None:
-                await self.repo.put(conn, user_id, invite.district, invite.created_by, now)
-        return invite
+            return await self.repo.revoke(conn, now, revoked_by, token=token, invite_id=invite_id)
+
+    async def accept(self, token: str, user_id: int, now: datetime) -> InviteOutcome:
+        """Use an invitation: its opener becomes a coordinator with its scope. Refused (and
+        nothing changes) when it is unknown, used, revoked, expired, or its author may no
+        longer give that scope."""
+        async with self.db.transaction() as conn:
+            invite = await self.repo.find_invite(conn, token)
+            refusal = await self._refusal(conn, invite, now)
+            if refusal is not None or invite is None:
+                return InviteOutcome(None, refusal or InviteRefusal.BAD)
+            await self.repo.mark_used(conn, token, user_id, now)
+            await self.repo.put(conn, user_id, invite.district, invite.created_by, now)
+        return InviteOutcome(replace(invite, used_by=user_id))
+
+    async def _refusal(
+        self, conn: aiosqlite.Connection, invite: Invite | None, now: datetime
+    ) -> InviteRefusal | None:
+        if invite is None or invite.used_by is not None:
+            return InviteRefusal.BAD
+        if invite.revoked_at is not None:
+            return InviteRefusal.REVOKED
+        if invite.expires_at is not None and invite.expires_at <= now:
+            return InviteRefusal.EXPIRED
+        if not await self._may_give(conn, invite.created_by, invite.district):
+            return InviteRefusal.CREATOR_GONE
+        return None
+
+    async def _may_give(
+        self, conn: aiosqlite.Connection, author: int | None, district: str | None
+    ) -> bool:
+        """Whether ``author`` is, now, staff with at least the scope ``district``."""
+        if author is None or author in self.admin_ids:
+            return True  # the command line (the operator), or an admin
+        coordinator = await self.repo.get(author, conn)
+        return coordinator is not None and coordinator.district in (None, district)
 
 
 class EventDesk:

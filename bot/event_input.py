@@ -17,7 +17,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot.events import EventKind, EventSpec
+from bot.events import (
+    CAPACITY_MAX,
+    DESCRIPTION_MAX,
+    DURATION_MAX,
+    LOCATION_MAX,
+    ONLINE_URL_MAX,
+    TITLE_MAX,
+    EventKind,
+    EventSpec,
+)
 from storage.models import Event
 
 
@@ -72,6 +81,7 @@ class EventProblem(StrEnum):
     PLACE_EMPTY = "place_empty"
     PLACE_LONG = "place_long"
     PLACE_URL = "place_url"
+    PLACE_URL_LONG = "place_url_long"
     CAPACITY_FORMAT = "capacity_format"
     CAPACITY_RANGE = "capacity_range"
     DEADLINE_FORMAT = "deadline_format"
@@ -89,11 +99,6 @@ class InputProblem(ValueError):
         self.problem = problem
 
 
-TITLE_MAX = 200
-PLACE_MAX = 500
-DESCRIPTION_MAX = 2000
-DURATION_MAX = 60 * 24 * 31
-CAPACITY_MAX = 100_000
 HORIZON = timedelta(days=3 * 366)  # an event more than three years ahead is a typo
 
 _DMY = re.compile(
@@ -210,9 +215,11 @@ def parse_place(text: str) -> Place:
         raise InputProblem(EventProblem.PLACE_URL)  # 'zoom.us/j/1': a link without https://
     if url is not None and not _URL_CHECK.match(url):
         raise InputProblem(EventProblem.PLACE_URL)
+    if url is not None and len(url) > ONLINE_URL_MAX:
+        raise InputProblem(EventProblem.PLACE_URL_LONG)
     if url is None and location is None:
         raise InputProblem(EventProblem.PLACE_EMPTY)
-    if location is not None and len(location) > PLACE_MAX:
+    if location is not None and len(location) > LOCATION_MAX:
         raise InputProblem(EventProblem.PLACE_LONG)
     return Place(location, url)
 

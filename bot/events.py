@@ -36,6 +36,21 @@ class EventKind(StrEnum):
     OTHER = "other"
 
 
+#: Limits of the event fields, one source for the events file, /newevent and an edit.
+#: The id goes into buttons (handlers/callbacks.py; Telegram allows 64 bytes of callback data,
+#: tests/test_callback_limits.py proves every button fits). The free texts are bounded so that
+#: a card, a reminder or a change notice with every field at its maximum stays under Telegram's
+#: 4096 characters (tests/test_event_limits.py renders them).
+EVENT_ID_MAX = 48
+TITLE_MAX = 200
+LOCATION_MAX = 500
+ONLINE_URL_MAX = 500
+DESCRIPTION_MAX = 2000
+CAPACITY_MAX = 100_000
+DURATION_MAX = 60 * 24 * 31
+REMINDERS_MAX = 10
+EVENT_ID_PATTERN = rf"^[A-Za-z0-9_-]{{1,{EVENT_ID_MAX}}}$"
+
 MOMENT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}")
 MOMENT_HINT = "like 2026-12-03T14:00:00 (TIMEZONE time) or 2026-12-03T14:00:00+05:00"
 
@@ -67,19 +82,19 @@ class EventSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,48}$")]
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    id: Annotated[str, Field(pattern=EVENT_ID_PATTERN)]
+    title: Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]
     kind: EventKind
     district: str | None = None
     starts_at: datetime
-    duration_minutes: Annotated[int, Field(gt=0, le=60 * 24 * 31)]
-    location: Annotated[str, Field(max_length=500)] | None = None
-    online_url: str | None = None
-    capacity: Annotated[int, Field(gt=0)] | None = None
+    duration_minutes: Annotated[int, Field(gt=0, le=DURATION_MAX)]
+    location: Annotated[str, Field(max_length=LOCATION_MAX)] | None = None
+    online_url: Annotated[str, Field(max_length=ONLINE_URL_MAX)] | None = None
+    capacity: Annotated[int, Field(gt=0, le=CAPACITY_MAX)] | None = None
     registration_deadline: datetime | None = None
-    description: Annotated[str, Field(max_length=2000)] = ""
+    description: Annotated[str, Field(max_length=DESCRIPTION_MAX)] = ""
     questions: list[dict[str, Any]] = Field(default_factory=list)
-    reminders: list[str] | None = None
+    reminders: Annotated[list[str], Field(max_length=REMINDERS_MAX)] | None = None
     status: EventStatus = EventStatus.SCHEDULED
     feedback: list[dict[str, Any]] | None = None  # own questions after the event
 

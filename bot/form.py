@@ -20,6 +20,21 @@ from bot.regions import Region, Regions
 
 DEFAULT_MAX_LENGTH = 200
 HARD_MAX_LENGTH = 1000  # any text answer; keeps summaries under Telegram's 4096
+#: Question and option ids travel in buttons (handlers/callbacks.py: AnswerCb carries the
+#: question's key "e.<id>" and the option's id, and Telegram allows 64 bytes): these limits
+#: are what makes every button fit, and tests/test_callback_limits.py proves it.
+QUESTION_ID_MAX = 30
+OPTION_ID_MAX = 24
+#: Buttons name questions and options by position where an id would not fit (FeedbackCb,
+#: SummaryCb); a keyboard holds at most 100 buttons anyway.
+QUESTIONS_MAX = 50
+OPTIONS_MAX = 50
+_ID_CHARS = re.compile(r"^[a-z0-9_]+$")
+#: Texts of a question, per language: a prompt is a message of its own, a label a line of the
+#: summary or a button, a consent text the message asking for consent.
+PROMPT_MAX = 1000
+LABEL_MAX = 100
+CONSENT_TEXT_MAX = 3000
 CONSENT_YES = "yes"
 PHONE_CHARS_RE = re.compile(r"^\+?[\d\s().\-/]+$")
 
@@ -63,25 +78,77 @@ class QuestionType(StrEnum):
     CONSENT = "consent"
 
 
+def check_id(value: str, limit: int) -> str:
+    """An id of a question or option: a-z, 0-9 and _, at most ``limit`` characters."""
+    if not value or not _ID_CHARS.match(value):
+        raise ValueError(
+            f"{value!r} does not match the pattern ^[a-z0-9_]{{1,{limit}}}$ (only a-z, 0-9, _)"
+        )
+    if len(value) > limit:
+        raise ValueError(
+            f"{value!r} is {len(value)} characters long; at most {limit} "
+            "(ids go into buttons, and Telegram allows 64 bytes there)"
+        )
+    return value
+
+
+def check_text(value: LocalizedText, limit: int) -> LocalizedText:
+    """Every language's text at most ``limit`` characters."""
+    for locale, text in value.texts.items():
+        if len(text) > limit:
+            raise ValueError(f"the {locale} text is {len(text)} characters long; at most {limit}")
+    return value
+
+
 class Option(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    id: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,24}$")]
+    id: str
     label: LocalizedText
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return check_id(value, OPTION_ID_MAX)
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, value: LocalizedText) -> LocalizedText:
+        return check_text(value, LABEL_MAX)
 
 
 class Question(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    id: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
+    id: str
     type: QuestionType
     prompt: LocalizedText
     label: LocalizedText | None = None  # short name in summaries; the prompt if not given
     required: bool = True
     max_length: Annotated[int, Field(ge=1, le=HARD_MAX_LENGTH)] | None = None
-    options: list[Option] = Field(default_factory=list)
+    options: list[Option] = Field(default_factory=list, max_length=OPTIONS_MAX)
     # consent only: the text (or a link to it) and its version, stored with the consent
     text: LocalizedText | None = None
     url: str | None = None
     version: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return check_id(value, QUESTION_ID_MAX)
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt(cls, value: LocalizedText) -> LocalizedText:
+        return check_text(value, PROMPT_MAX)
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, value: LocalizedText | None) -> LocalizedText | None:
+        return None if value is None else check_text(value, LABEL_MAX)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: LocalizedText | None) -> LocalizedText | None:
+        return None if value is None else check_text(value, CONSENT_TEXT_MAX)
 
     @model_validator(mode="after")
     def _by_type(self) -> Question:
@@ -117,7 +184,7 @@ class Question(BaseModel):
 
 class Form(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    questions: list[Question]
+    questions: Annotated[list[Question], Field(max_length=QUESTIONS_MAX)]
 
     @field_validator("questions")
     @classmethod

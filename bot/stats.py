@@ -132,10 +132,14 @@ def render_chart(days: list[Day], text: ChartText) -> bytes:
     ax.set_xlim(-0.6, max(len(days) - 0.4, 0.6))
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(text.axis)
-    ax.set_title(text.title if len(text.title) <= 70 else text.title[:69] + "…")
+    # parse_math=False: the title is an event's title as someone typed it, and "$" in it
+    # ("Грант $5000 и $300") would be read as mathtext and fail the whole chart.
+    ax.set_ylabel(text.axis, parse_math=False)
+    title = text.title if len(text.title) <= 70 else text.title[:69] + "…"
+    ax.set_title(title, parse_math=False)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper left")
+    for label in ax.legend(loc="upper left").get_texts():
+        label.set_parse_math(False)
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")

@@ -2,14 +2,37 @@
 
 Prefixes carry a version (``ev1``): when a layout changes, bump it, and the old buttons
 still in people's chats fall through to the catch-all, which explains instead of failing.
-Fields are short because Telegram allows 64 bytes.
+Telegram allows 64 bytes of callback data, so every field is bounded here, from the limits of
+the data it carries (an event id, a question id, a position): a value past its bound cannot
+even be built, and tests/test_callback_limits.py builds the longest button of every factory and
+checks that it fits. A new field without a bound fails that test.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+from bot.coordination import ALL
+from bot.event_input import EventField
+from bot.events import DISTRICTS, EVENT_ID_MAX, EventKind
+from bot.flow import key
+from bot.form import OPTION_ID_MAX, OPTIONS_MAX, QUESTION_ID_MAX, QUESTIONS_MAX
+
+EventKindValues = [k.value for k in EventKind]
+EventId = Annotated[str, Field(max_length=EVENT_ID_MAX)]
+#: A question's key in a dialog: "p.<id>" (the profile form) or "e.<id>" (the event's own).
+QuestionKey = Annotated[str, Field(max_length=len(key("p", "x" * QUESTION_ID_MAX)))]
+#: An option id, a region code (RU-XXX) or a district code.
+AnswerValue = Annotated[str, Field(max_length=OPTION_ID_MAX)]
+#: A language code; a district code.
+Code = Annotated[str, Field(max_length=8)]
+#: A district code (cfo, szfo, ...) or "all".
+District = Annotated[str, Field(max_length=max(len(d) for d in (*DISTRICTS, ALL)))]
+Page = Annotated[int, Field(ge=0, le=99_999)]
 
 
 class Menu(StrEnum):
@@ -35,11 +58,11 @@ class EvAction(StrEnum):
 
 class EventCb(CallbackData, prefix="ev1"):
     action: EvAction
-    event_id: str
+    event_id: EventId
 
 
 class PageCb(CallbackData, prefix="pg1"):
-    page: int
+    page: Page
 
 
 class Pick(StrEnum):
@@ -55,9 +78,9 @@ class Pick(StrEnum):
 class AnswerCb(CallbackData, prefix="an1"):
     """An answer given by a button; ``q`` is the question's key (``p.role``, ``e.topic``)."""
 
-    q: str
+    q: QuestionKey
     kind: Pick
-    value: str = ""
+    value: AnswerValue = ""
 
 
 class SumAction(StrEnum):
@@ -69,9 +92,14 @@ class SumAction(StrEnum):
 
 
 class SummaryCb(CallbackData, prefix="sm1"):
+    """``q``: the position of the answer to change in the summary (profile and event questions
+    together): an event id of 48 and a question key of 32 would not fit in 64 bytes. (Once a
+    key; an old "change" button no longer decodes and meets the catch-all, while old Confirm
+    buttons, with ``q`` empty, still work.)"""
+
     action: SumAction
-    event_id: str
-    q: str = ""
+    event_id: EventId
+    q: Annotated[int, Field(ge=0, lt=2 * QUESTIONS_MAX)] | None = None
 
 
 class ProfAction(StrEnum):
@@ -84,11 +112,11 @@ class ProfAction(StrEnum):
 
 class ProfileCb(CallbackData, prefix="pf1"):
     action: ProfAction
-    q: str = ""
+    q: Annotated[str, Field(max_length=QUESTION_ID_MAX)] = ""
 
 
 class LangCb(CallbackData, prefix="lg1"):
-    code: str
+    code: Code
 
 
 # --- announcements (/broadcast) ---------------------------------------------------------------
@@ -114,16 +142,16 @@ class EvScope(StrEnum):
 
 
 class BcEventCb(CallbackData, prefix="bc1e"):
-    event_id: str
+    event_id: EventId
     scope: EvScope
 
 
 class BcDistrictCb(CallbackData, prefix="bc1d"):
-    code: str
+    code: Code
 
 
 class BcStopCb(CallbackData, prefix="bc1s"):
-    broadcast_id: int
+    broadcast_id: Annotated[int, Field(ge=0, le=2**63 - 1)]  # an SQLite rowid
 
 
 # --- coordinators (/coord, /newevent, /stats, /coordinators) --------------------------------
@@ -144,14 +172,14 @@ class CoAction(StrEnum):
 
 class CoEventCb(CallbackData, prefix="ce1"):
     action: CoAction
-    event_id: str
-    page: int = 0
+    event_id: EventId
+    page: Page = 0
 
 
 class CoListCb(CallbackData, prefix="cl1"):
     """A page of the coordinator's events (/coord) or of the events to pick for /stats."""
 
-    page: int
+    page: Page
     stats: bool = False
 
 
@@ -166,7 +194,7 @@ class NeAction(StrEnum):
 
 class NewEventCb(CallbackData, prefix="ne1"):
     action: NeAction
-    value: str = ""
+    value: Annotated[str, Field(max_length=max(len(k) for k in EventKindValues))] = ""
 
 
 class EdAction(StrEnum):
@@ -178,9 +206,9 @@ class EdAction(StrEnum):
 
 class CoEditCb(CallbackData, prefix="cd1"):
     action: EdAction
-    event_id: str
-    field: str  # bot.event_input.EventField
-    value: str = ""
+    event_id: EventId
+    field: Annotated[str, Field(max_length=max(len(f) for f in EventField))]  # an EventField
+    value: District = ""  # a kind's two-letter code (KIND_CODES), a district code or "all"
 
 
 class AdmAction(StrEnum):
@@ -189,11 +217,15 @@ class AdmAction(StrEnum):
     INVITE_SCOPE = "s"  # value: a district code or "all"
     REMOVE = "r"  # value: the coordinator's Telegram id
     REMOVE_YES = "y"
+    INVITES = "n"  # the open invitations
+    REVOKE = "v"  # value: the invitation's number
 
 
 class CoordAdminCb(CallbackData, prefix="ca1"):
+    """``value``: a district code or "all", a Telegram id, or an invitation's number."""
+
     action: AdmAction
-    value: str = ""
+    value: Annotated[str, Field(max_length=20)] = ""
 
 
 class CoStatsCb(CallbackData, prefix="cs1"):
@@ -211,7 +243,7 @@ class RmAction(StrEnum):
 
 class ReminderCb(CallbackData, prefix="rm1"):
     action: RmAction
-    event_id: str
+    event_id: EventId
 
 
 class FbAction(StrEnum):
@@ -225,6 +257,6 @@ class FeedbackCb(CallbackData, prefix="fb1"):
     bytes. Checked on arrival against the event's current form."""
 
     action: FbAction
-    event_id: str
-    q: int = 0
-    v: int = 0
+    event_id: EventId
+    q: Annotated[int, Field(ge=0, lt=QUESTIONS_MAX)] = 0
+    v: Annotated[int, Field(ge=0, lt=OPTIONS_MAX)] = 0

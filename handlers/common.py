@@ -18,7 +18,7 @@ from bot.roles import Role
 from handlers import keyboards
 from handlers.callbacks import LangCb, Menu, MenuCb
 from handlers.common_ui import show
-from handlers.questionnaire import Kept, keep_draft, resume
+from handlers.questionnaire import Kept, in_questionnaire, keep_draft, resumable, resume
 from handlers.registration import start_registration
 from handlers.routing import Routes
 from storage.db import utcnow
@@ -77,7 +77,7 @@ async def start(
     menus: CommandMenus | None = None,
 ) -> None:
     assert message.from_user is not None
-    resume_button = await in_dialog(state)
+    resume_button = await resumable(state)
     await message.answer(
         t("start.welcome", name=message.from_user.first_name) + staff_start(role, t),
         reply_markup=keyboards.main_menu(t, resume=resume_button),
@@ -90,7 +90,7 @@ async def start(
 @routes.callback_query(MenuCb.filter(F.action == Menu.HOME))
 async def menu_home(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await callback.answer()
-    await show(callback, t("menu.title"), keyboards.main_menu(t, resume=await in_dialog(state)))
+    await show(callback, t("menu.title"), keyboards.main_menu(t, resume=await resumable(state)))
 
 
 @routes.callback_query(MenuCb.filter(F.action == Menu.RESUME))
@@ -103,7 +103,7 @@ async def menu_resume(
     regions: Regions,
     registration: RegistrationService,
 ) -> None:
-    if not await in_dialog(state):
+    if not await in_questionnaire(state):  # the staff dialogs resume in their own routers
         await callback.answer(t.plain("stale.nothing_to_resume"), show_alert=True)
         return
     await callback.answer()

@@ -231,11 +231,30 @@ def edit_confirm(event_id: str, field: EventField, t: Translator) -> InlineKeybo
 # --- /coordinators --------------------------------------------------------------------------
 
 
-def admin_menu(t: Translator, *, any_coordinators: bool) -> InlineKeyboardMarkup:
+def admin_menu(
+    t: Translator, *, any_coordinators: bool, any_invites: bool = False
+) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=t.plain("coord.invite"), callback_data=CoordAdminCb(action=AdmAction.INVITE))
+    if any_invites:
+        kb.button(
+            text=t.plain("coord.invites"), callback_data=CoordAdminCb(action=AdmAction.INVITES)
+        )
     if any_coordinators:
         kb.button(text=t.plain("coord.remove"), callback_data=CoordAdminCb(action=AdmAction.REMOVE))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def admin_invites(invites: list[tuple[int, str]], t: Translator) -> InlineKeyboardMarkup:
+    """``invites``: (number, scope name) of each open invitation: a "revoke" button each."""
+    kb = InlineKeyboardBuilder()
+    for number, scope in invites:
+        kb.button(
+            text=_cut(t.plain("coord.invite_revoke", n=number, scope=scope)),
+            callback_data=CoordAdminCb(action=AdmAction.REVOKE, value=str(number)),
+        )
+    kb.button(text=t.plain("coord.back"), callback_data=CoordAdminCb(action=AdmAction.LIST))
     kb.adjust(1)
     return kb.as_markup()
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.coordination import CoordinatorInfo, RosterRow
+from bot.coordination import CoordinatorInfo, Invite, RosterRow
 from bot.event_input import Draft, EventField
 from bot.form import Form, QuestionType
 from bot.i18n import Html, Translator, esc
@@ -208,4 +208,23 @@ def coordinators(
         )
     lines += ["", t("coord.admin_admins", ids=", ".join(str(i) for i in sorted(admins)) or "—")]
     lines += ["", t("coord.admin_hint")]
+    return Html("\n".join(lines))
+
+
+def invites(items: list[Invite], t: Translator, regions: Regions, zone: ZoneInfo) -> Html:
+    """The open invitations, numbered as their "revoke" buttons."""
+    lines = [t("coord.invites_title"), ""]
+    if not items:
+        lines.append(t("coord.invites_empty"))
+    for invite in items:
+        assert invite.created_at is not None and invite.expires_at is not None
+        lines.append(
+            t(
+                "coord.invites_row",
+                n=invite.id,
+                scope=scope_name(invite.district, regions, t),
+                created=_when(invite.created_at, t, zone),
+                until=_when(invite.expires_at, t, zone),
+            )
+        )
     return Html("\n".join(lines))

@@ -6,6 +6,7 @@ else. Built after the other coord_* routers, so the refusals see only what they 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from aiogram import Bot, F
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
@@ -14,10 +15,11 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.commands import CommandMenus
 from bot.config import Settings
-from bot.coordination import ALL, INVITE_PREFIX, Coordinators, parse_scope
-from bot.i18n import Translator
+from bot.coordination import ALL, INVITE_PREFIX, Coordinators, InviteRefusal, parse_scope
+from bot.i18n import Html, Translator
 from bot.regions import Regions
 from bot.roles import Role
+from bot.timefmt import when
 from handlers import coord_keyboards as kb
 from handlers import coord_views as views
 from handlers.callbacks import AdmAction, CoordAdminCb, Menu, MenuCb
@@ -43,6 +45,13 @@ INVITE_RE = re.compile(r"^co_([A-Za-z0-9_-]{8,60})$")
 # --- the invitation link: for anybody who opens it ------------------------------------------
 
 
+def coordinators_of(db: Database, settings: Settings) -> Coordinators:
+    """The service with what the invitations need: who the admins are, how long a link works."""
+    return Coordinators(
+        db, admin_ids=settings.admin_ids, invite_ttl=timedelta(days=settings.invite_ttl_days)
+    )
+
+
 @routes.message(CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX)))
 async def accept_invite(
     message: Message,
@@ -50,19 +59,23 @@ async def accept_invite(
     db: Database,
     t: Translator,
     regions: Regions,
+    settings: Settings,
     menus: CommandMenus | None = None,
 ) -> None:
     assert message.from_user is not None
     match = INVITE_RE.match(command.args or "")
-    invite = (
-        await Coordinators(db).accept(match.group(1), message.from_user.id, utcnow())
-        if match
-        else None
-    )
-    if invite is None:
+    if match is None:
         await message.answer(t("coord.invite_bad"))
         return
-    await message.answer(t("coord.invite_ok", scope=scope_name(invite.district, regions, t)))
+    outcome = await coordinators_of(db, settings).accept(
+        match.group(1), message.from_user.id, utcnow()
+    )
+    if outcome.invite is None:
+        refusal = outcome.refusal or InviteRefusal.BAD
+        await message.answer(t(f"coord.invite_{refusal.value}"))
+        return
+    scope = scope_name(outcome.invite.district, regions, t)
+    await message.answer(t("coord.invite_ok", scope=scope))
     if menus is not None:
         await menus.sync()  # the new coordinator's command menu
 
@@ -77,9 +90,23 @@ async def send_admin_menu(
     regions: Regions,
     settings: Settings,
 ) -> None:
-    items = await Coordinators(db).list()
+    coordinators = coordinators_of(db, settings)
+    items = await coordinators.list()
+    any_invites = bool(await coordinators.open_invites(utcnow()))
     text = views.coordinators(items, settings.admin_ids, t, regions)
-    await show(target, text, kb.admin_menu(t, any_coordinators=bool(items)))
+    await show(
+        target, text, kb.admin_menu(t, any_coordinators=bool(items), any_invites=any_invites)
+    )
+
+
+async def send_invites(
+    callback: CallbackQuery, db: Database, t: Translator, regions: Regions, settings: Settings
+) -> None:
+    """The open invitations, each with its "revoke" button."""
+    items = await coordinators_of(db, settings).open_invites(utcnow())
+    text = views.invites(items, t, regions, settings.zone)
+    buttons = [(i.id, scope_name(i.district, regions, t)) for i in items]
+    await show(callback, text, kb.admin_invites(buttons, t))
 
 
 @routes.message(Command("coordinators"), IsAdmin())
@@ -87,6 +114,36 @@ async def cmd_coordinators(
     message: Message, db: Database, t: Translator, regions: Regions, settings: Settings
 ) -> None:
     await send_admin_menu(message, db, t, regions, settings)
+
+
+@routes.callback_query(CoordAdminCb.filter(F.action == AdmAction.INVITES), IsAdmin())
+async def open_invites(
+    callback: CallbackQuery, db: Database, t: Translator, regions: Regions, settings: Settings
+) -> None:
+    await callback.answer()
+    await send_invites(callback, db, t, regions, settings)
+
+
+@routes.callback_query(
+    CoordAdminCb.filter((F.action == AdmAction.REVOKE) & F.value.regexp(r"^\d+$")), IsAdmin()
+)
+async def revoke_invite(
+    callback: CallbackQuery,
+    callback_data: CoordAdminCb,
+    db: Database,
+    t: Translator,
+    regions: Regions,
+    settings: Settings,
+) -> None:
+    """The link stops working at once; the list is shown again without it."""
+    revoked = await coordinators_of(db, settings).revoke(
+        utcnow(), callback.from_user.id, invite_id=int(callback_data.value)
+    )
+    if revoked is not None:
+        await callback.answer(t.plain("coord.invite_revoked_ok"))
+    else:
+        await callback.answer(t.plain("coord.invite_revoke_gone"), show_alert=True)
+    await send_invites(callback, db, t, regions, settings)
 
 
 @routes.callback_query(CoordAdminCb.filter(), IsAdmin())
@@ -101,7 +158,7 @@ async def admin_button(
     menus: CommandMenus | None = None,
 ) -> None:
     action, value = callback_data.action, callback_data.value
-    coordinators = Coordinators(db)
+    coordinators = coordinators_of(db, settings)
     if action is AdmAction.LIST:
         await callback.answer()
         await send_admin_menu(callback, db, t, regions, settings)
@@ -115,10 +172,12 @@ async def admin_button(
             await callback.answer(t.plain("stale.button"), show_alert=True)
             return
         await callback.answer()
-        token = await coordinators.invite(district, callback.from_user.id, utcnow())
+        now = utcnow()
+        token = await coordinators.invite(district, callback.from_user.id, now)
         link = await invite_link(bot, token)
         scope = scope_name(district, regions, t)
-        await show(callback, t("coord.invite_link", link=link, scope=scope))
+        until = Html(when(now + coordinators.invite_ttl, t, base=settings.zone))
+        await show(callback, t("coord.invite_link", link=link, scope=scope, until=until))
     elif action is AdmAction.REMOVE and not value:
         await callback.answer()
         await show(callback, t("coord.remove_pick"), kb.admin_remove(await coordinators.list(), t))

@@ -240,12 +240,13 @@ def summary(event_id: str, t: Translator) -> InlineKeyboardMarkup:
 def summary_pick(
     event_id: str, choices: list[tuple[str, str]], t: Translator
 ) -> InlineKeyboardMarkup:
-    """``choices``: (question key, label) of every answer that can be changed."""
+    """``choices``: (question key, label) of every answer that can be changed; a button names
+    its answer by position (handlers/registration.py finds the key again)."""
     kb = InlineKeyboardBuilder()
-    for qkey, label in choices:
+    for index, (_qkey, label) in enumerate(choices):
         kb.button(
             text=_cut(label),
-            callback_data=SummaryCb(action=SumAction.PICK, event_id=event_id, q=qkey),
+            callback_data=SummaryCb(action=SumAction.PICK, event_id=event_id, q=index),
         )
     kb.button(
         text=t.plain("summary.back"),

@@ -33,7 +33,7 @@ from bot.registration import RegistrationService
 from handlers import keyboards
 from handlers.callbacks import AnswerCb, Pick
 from handlers.routing import Routes
-from handlers.states import Questionnaire
+from handlers.states import EditEvent, NewEvent, Questionnaire
 from handlers.summary import show_summary
 from storage.models import Event, Participant
 
@@ -390,6 +390,28 @@ async def on_button(
         await callback.answer(t.plain("stale.question"), show_alert=True)
 
 
+#: Staff dialogs that "Продолжить" takes back to by their own handlers (handlers/coord_newevent.py,
+#: handlers/coord_edit.py). /broadcast is not among them: /broadcast starts it again.
+STAFF_RESUMABLE = frozenset(NewEvent.__all_states_names__ + EditEvent.__all_states_names__)
+
+
+async def in_questionnaire(state: FSMContext) -> bool:
+    """Whether a questionnaire (or the feedback form) is open: what ``resume`` continues.
+
+    Another dialog's data has another shape: ``resume`` on /broadcast's once raised
+    ``KeyError('queue')``."""
+    current = await state.get_state()
+    if current in Questionnaire.__all_states_names__:
+        return True
+    return current is not None and (await state.get_data()).get("flow") == "feedback"
+
+
+async def resumable(state: FSMContext) -> bool:
+    """Whether /start and the menu offer "Продолжить": a questionnaire, or a staff dialog
+    that has its own way back."""
+    return await state.get_state() in STAFF_RESUMABLE or await in_questionnaire(state)
+
+
 async def resume(
     bot: Bot,
     chat_id: int,
@@ -465,6 +487,8 @@ __all__ = [
     "Kept",
     "Participant",
     "begin",
+    "in_questionnaire",
     "keep_draft",
+    "resumable",
     "resume",
 ]

@@ -184,7 +184,10 @@ async def on_summary(
         if message is not None:
             await message.edit_reply_markup(reply_markup=keyboards.summary(event.id, t))
     elif action is SumAction.PICK:
-        scope, question_id = split(callback_data.q)
+        items = await summary_items(state, t, form, regions, event, registration, user_id)
+        index = callback_data.q
+        qkey = items[index][0] if index is not None and 0 <= index < len(items) else ""
+        scope, question_id = split(qkey)
         known = (scope == PROFILE_SCOPE and form.get(question_id) is not None) or (
             scope == EVENT_SCOPE
             and any(q.id == question_id for q in registration.event_questions(event))
@@ -201,7 +204,7 @@ async def on_summary(
             user_id,
             state,
             flow=FLOW_REGISTER,
-            queue=[callback_data.q],
+            queue=[qkey],
             answers=data.get("answers", {}),
             event_id=event.id,
             t=t,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import aiosqlite
@@ -22,18 +22,32 @@ class Coordinator:
 class Invite:
     token: str
     district: str | None
-    created_by: int | None
+    created_by: int | None  # None: made from the command line
     used_by: int | None
+    id: int = 0  # the rowid: short enough for a button (the token is not)
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    def is_open(self, now: datetime) -> bool:
+        """Neither used, nor revoked, nor expired."""
+        expired = self.expires_at is not None and self.expires_at <= now
+        return self.used_by is None and self.revoked_at is None and not expired
 
 
 class CoordinatorRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def get(self, telegram_id: int) -> Coordinator | None:
-        row = await self.db.fetchone(
-            "SELECT * FROM coordinators WHERE telegram_id = ?", (telegram_id,)
-        )
+    async def get(
+        self, telegram_id: int, conn: aiosqlite.Connection | None = None
+    ) -> Coordinator | None:
+        sql, params = "SELECT * FROM coordinators WHERE telegram_id = ?", (telegram_id,)
+        if conn is None:
+            row = await self.db.fetchone(sql, params)
+        else:
+            async with conn.execute(sql, params) as cur:
+                row = await cur.fetchone()
         return _coordinator(row) if row else None
 
     async def all(self) -> list[Coordinator]:
@@ -66,27 +80,80 @@ class CoordinatorRepo:
         district: str | None,
         created_by: int | None,
         now: datetime,
+        expires_at: datetime,
     ) -> None:
         await conn.execute(
-            "INSERT INTO invites (token, district, created_by, created_at) VALUES (?, ?, ?, ?)",
-            (token, district, created_by, to_db(now)),
+            "INSERT INTO invites (token, district, created_by, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (token, district, created_by, to_db(now), to_db(expires_at)),
         )
 
-    async def use_invite(
-        self, conn: aiosqlite.Connection, token: str, user_id: int, now: datetime
-    ) -> Invite | None:
-        """Mark an unused invitation used by ``user_id``; None if unknown or already used."""
+    async def find_invite(self, conn: aiosqlite.Connection, token: str) -> Invite | None:
+        """The invitation with this token, whatever its state."""
         async with conn.execute(
-            "SELECT * FROM invites WHERE token = ? AND used_by IS NULL", (token,)
+            "SELECT rowid AS id, * FROM invites WHERE token = ?", (token,)
+        ) as cur:
+            row = await cur.fetchone()
+        return _invite(row) if row else None
+
+    async def mark_used(
+        self, conn: aiosqlite.Connection, token: str, user_id: int, now: datetime
+    ) -> bool:
+        cur = await conn.execute(
+            "UPDATE invites SET used_by = ?, used_at = ? "
+            "WHERE token = ? AND used_by IS NULL AND revoked_at IS NULL",
+            (user_id, to_db(now), token),
+        )
+        return cur.rowcount > 0
+
+    async def open_invites(self, now: datetime) -> list[Invite]:
+        """Invitations that would still work (not used, not revoked, not expired), oldest
+        first. Whether their creator is still staff is checked when one is opened."""
+        rows = await self.db.fetchall(
+            "SELECT rowid AS id, * FROM invites "
+            "WHERE used_by IS NULL AND revoked_at IS NULL AND expires_at > ? "
+            "ORDER BY created_at, rowid",
+            (to_db(now),),
+        )
+        return [_invite(r) for r in rows]
+
+    async def revoke(
+        self,
+        conn: aiosqlite.Connection,
+        now: datetime,
+        revoked_by: int | None,
+        *,
+        token: str | None = None,
+        invite_id: int | None = None,
+    ) -> Invite | None:
+        """Revoke an unused invitation (by its token or its number); None if there is no
+        such unused, unrevoked invitation."""
+        async with conn.execute(
+            "SELECT rowid AS id, * FROM invites WHERE (token = ? OR rowid = ?) "
+            "AND used_by IS NULL AND revoked_at IS NULL",
+            (token, invite_id),
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
         await conn.execute(
-            "UPDATE invites SET used_by = ?, used_at = ? WHERE token = ?",
-            (user_id, to_db(now), token),
+            "UPDATE invites SET revoked_at = ?, revoked_by = ? WHERE rowid = ?",
+            (to_db(now), revoked_by, row["id"]),
         )
-        return Invite(row["token"], row["district"], row["created_by"], user_id)
+        return replace(_invite(row), revoked_at=now)
+
+
+def _invite(row: aiosqlite.Row) -> Invite:
+    return Invite(
+        token=row["token"],
+        district=row["district"],
+        created_by=row["created_by"],
+        used_by=row["used_by"],
+        id=row["id"],
+        created_at=from_db(row["created_at"]),
+        expires_at=from_db(row["expires_at"]),
+        revoked_at=from_db(row["revoked_at"]),
+    )
 
 
 def _coordinator(row: aiosqlite.Row) -> Coordinator:

@@ -49,6 +49,8 @@ def keyboards(locale: str) -> list[InlineKeyboardMarkup]:
         kb.admin_scopes(t, regions),
         kb.admin_remove(people, t),
         kb.admin_remove_confirm(10**12, t),
+        kb.admin_menu(t, any_coordinators=True, any_invites=True),
+        kb.admin_invites([(2**62, "Северо-Кавказский федеральный округ" * 3)], t),
     ]
 
 

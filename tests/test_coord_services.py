@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.coordination import Coordinators, page_of, parse_scope, roster
+from bot.coordination import (
+    Coordinators,
+    InviteOutcome,
+    InviteRefusal,
+    page_of,
+    parse_scope,
+    roster,
+)
 from bot.events import import_events
 from bot.form import default_form
 from bot.regions import default_regions
@@ -56,16 +63,16 @@ async def test_add_change_remove_and_the_role_follows(db: Database) -> None:
 
 
 async def test_an_invitation_works_once(db: Database) -> None:
-    coordinators = Coordinators(db)
+    coordinators = Coordinators(db, admin_ids=frozenset({1}))
     token = await coordinators.invite("pfo", 1, NOW)
     assert len(f"co_{token}") <= 64 and token.replace("-", "").replace("_", "").isalnum()
     assert token != await coordinators.invite("pfo", 1, NOW)  # each one new
-    invite = await coordinators.accept(token, 555, NOW)
+    invite = (await coordinators.accept(token, 555, NOW)).invite
     assert invite is not None and invite.district == "pfo"
     role = await role_of(555, frozenset(), db)
     assert (role.kind, role.district) == (RoleKind.COORDINATOR, "pfo")
-    assert await coordinators.accept(token, 556, NOW) is None  # used
-    assert await coordinators.accept("no-such-token", 556, NOW) is None
+    assert await coordinators.accept(token, 556, NOW) == InviteOutcome(None, InviteRefusal.BAD)
+    assert (await coordinators.accept("no-such-token", 556, NOW)).refusal is InviteRefusal.BAD
     assert not (await role_of(556, frozenset(), db)).is_staff
     listed = await coordinators.get(555)
     assert listed is not None and listed.added_by == 1

@@ -10,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 
 from bot.app import COMMANDS
 from bot.commands import ADMIN_COMMANDS, STAFF_COMMANDS
+from bot.coordination import InviteRefusal
 from bot.event_input import OPTIONAL, EventField, EventProblem
 from bot.events import EventKind
 from bot.form import Problem
@@ -39,6 +40,7 @@ DYNAMIC = (
     }
     | {f"edit.clear.{f.value}" for f in OPTIONAL}
     | {f"notice.field.{f}" for f in WATCHED}
+    | {f"coord.invite_{r.value}" for r in InviteRefusal}
     | {
         "done.registered",
         "done.waitlisted",
