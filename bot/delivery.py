@@ -183,6 +183,9 @@ class Sender:
         flusher = asyncio.create_task(self._flush_loop(), name="outbox-flush")
         try:
             while not self._stopping.is_set():
+                if len(self._pending) >= self.max_unwritten:
+                    await self._pause(self.poll_interval)  # results wait to be written: no more
+                    continue
                 try:
                     await self._round()
                 except Exception as exc:
@@ -208,9 +211,6 @@ class Sender:
             self._reset_done = True
             if reset:
                 log.warning("%d message(s) were being sent at the last stop; sending again", reset)
-        if len(self._pending) >= self.max_unwritten:
-            await self._pause(self.poll_interval)  # results cannot be written: send no more
-            return
         items = await self.repo.claim_due(self.clock(), self.batch)
         if not items:
             await self._idle()
@@ -225,9 +225,14 @@ class Sender:
             task.add_done_callback(self._tasks.discard)
 
     async def _pause(self, delay: float) -> None:
-        """Wait ``delay`` seconds, or less if the sender is being stopped."""
+        """Wait ``delay`` seconds, or less if woken: by stop(), by new rows queued or by results
+        written again (both mean the database takes writes again: no need to wait for the
+        rest of a long back-off)."""
+        if self._stopping.is_set():
+            return
+        self._wake.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+            await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
     async def _idle(self) -> None:
         next_due = await self.repo.next_due()
@@ -337,9 +342,9 @@ class Sender:
                 self._pending[:0] = batch
                 self.writes.failed(exc)
                 return False
-            self.writes.succeeded()
-            if any(o.status is OutStatus.PENDING for _, o in batch):
+            if self.writes.failing or any(o.status is OutStatus.PENDING for _, o in batch):
                 self._wake.set()
+            self.writes.succeeded()
         for listener in self.listeners:
             try:
                 await listener(batch)

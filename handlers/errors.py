@@ -28,7 +28,16 @@ _pauses = Throttle()  # one line a minute while the database is unavailable, not
 
 
 @routes.errors()
-async def on_error(event: ErrorEvent, bot: Bot, db: Database, default_locale: str) -> bool:
+async def on_error(
+    event: ErrorEvent,
+    bot: Bot,
+    db: Database,
+    default_locale: str,
+    raw_state: str | None = None,
+) -> bool:
+    """``raw_state``: the person's dialog state when the update came (aiogram's FSM middleware
+    runs inside the errors middleware and shares its data): only someone in a dialog is told
+    that what they entered before is kept."""
     update = event.update
     user = None
     if update.message is not None:
@@ -61,20 +70,23 @@ async def on_error(event: ErrorEvent, bot: Bot, db: Database, default_locale: st
             "update %s failed: %r", update.update_id, event.exception, exc_info=event.exception
         )
     if user is not None:
-        await _tell(bot, update, user.id, pick_locale(user.language_code, default_locale), pause)
+        t = translator(pick_locale(user.language_code, default_locale))
+        if pause:
+            text = t("fault.pause") if raw_state is not None else t("fault.pause_short")
+            await _tell(bot, update, user.id, t.plain("fault.pause_short"), text)
+        else:
+            await _tell(bot, update, user.id, t.plain("error.short"), t("error.text"))
     return True
 
 
-async def _tell(bot: Bot, update: Update, user_id: int, locale: str, pause: bool) -> None:
+async def _tell(bot: Bot, update: Update, user_id: int, alert: str, text: str) -> None:
     """A button: a short alert; a message, or a button its handler had already answered
-    (Telegram refuses a second answer): a message in the chat."""
-    t = translator(locale)
+    (Telegram refuses a second answer): the text in the chat."""
     if update.callback_query is not None:
-        alert = t.plain("fault.pause_short") if pause else t.plain("error.short")
         try:
             await update.callback_query.answer(alert, show_alert=True)
             return
         except TelegramAPIError:
             pass  # answered already by the handler before it failed
     with contextlib.suppress(TelegramAPIError):
-        await bot.send_message(user_id, t("fault.pause") if pause else t("error.text"))
+        await bot.send_message(user_id, text)

