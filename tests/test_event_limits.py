@@ -197,7 +197,8 @@ async def test_a_widest_event_is_shown_edited_and_announced_within_telegram_limi
     )
     assert notice.ok, notice.error
     assert url(500) in str(notice.result["text"])
-    assert not [c for c in server.calls if not c.ok]  # Telegram refused nothing
+    # Telegram refused nothing (a staff menu for a chat not opened yet is set when they write)
+    assert not [c for c in server.calls if not c.ok and c.method != "setMyCommands"]
 
 
 @pytest.mark.parametrize(

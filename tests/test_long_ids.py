@@ -70,7 +70,8 @@ async def test_edit_answer_and_answer_buttons_work_with_ids_at_their_limits(
     assert (await running.registration.participants.answers(irina.id))["organization"] == (
         "НКО «Длинные имена»"
     )
-    assert not [c for c in server.calls if not c.ok]  # Telegram refused nothing
+    # Telegram refused nothing (a staff menu for a chat not opened yet is set when they write)
+    assert not [c for c in server.calls if not c.ok and c.method != "setMyCommands"]
 
 
 def write_events(tmp_path: Path, event: dict[str, object]) -> Path:
