@@ -295,9 +295,14 @@ async def test_a_confirmation_pressed_during_a_lock_gets_a_short_alert_and_works
 async def test_a_button_whose_first_write_is_refused_gets_a_short_alert(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
+    await running.add_events(make_event())
+    await irina.send("/start ev_ufo-online")
+    await irina.click("Согласен")
+    await irina.send("/cancel")
     reply = await irina.send("/start")
     assert reply.buttons
-    renamed = Person(server, irina.id, "Ира", username="irina_ngo")  # the middleware must write
+    # she consented: her new Telegram name is stored, so the middleware must write
+    renamed = Person(server, irina.id, "Ира", username="irina_ngo")
     lock = WriteLock(running.settings.database_path)
     await lock.take()
     try:
