@@ -302,8 +302,14 @@ class Sender:
             return Outcome(
                 item.id, OutStatus.PENDING, now(), error=str(exc), retry_at=now() + backoff
             )
-        except TelegramUnauthorizedError:
-            raise
+        except TelegramUnauthorizedError as exc:
+            # the token was revoked: nothing can be sent until the operator fixes it; the
+            # message waits (the polling side stops the bot with a clear line)
+            log.error("Telegram refused the token (%s); %s waits", exc.message, item.dedup_key)
+            retry = now() + timedelta(seconds=60)
+            return Outcome(
+                item.id, OutStatus.PENDING, now(), error="401", retry_at=retry, count_attempt=False
+            )
         except Exception as exc:  # a bug in a renderer must not stop the queue
             if database_unavailable(exc):  # its reads were refused; nothing was sent
                 retry = now() + timedelta(seconds=RENDER_RETRY)

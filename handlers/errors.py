@@ -75,7 +75,9 @@ async def on_error(
             text = t("fault.pause") if raw_state is not None else t("fault.pause_short")
             await _tell(bot, update, user.id, t.plain("fault.pause_short"), text)
         else:
-            await _tell(bot, update, user.id, t.plain("error.short"), t("error.text"))
+            # only someone in a dialog has anything kept to speak of
+            text = t("error.text_kept") if raw_state is not None else t("error.text")
+            await _tell(bot, update, user.id, t.plain("error.short"), text)
     return True
 
 

@@ -22,6 +22,7 @@ from handlers.notify import notify_promotions
 from handlers.questionnaire import FLOW_PROFILE, begin
 from handlers.routing import Routes
 from storage.erasure import Inventory
+from storage.fsm import SQLiteStorage
 
 routes = Routes("profile")
 
@@ -190,6 +191,9 @@ async def erase(
         await callback.answer(t.plain("privacy.nothing_stored"), show_alert=True)
         return
     done = await registration.erase_participant(user_id)
+    if isinstance(state.storage, SQLiteStorage):
+        # their rows are gone; drop what memory holds too (every chat, every destiny)
+        state.storage.forget_user(user_id)
     await state.clear()
     await callback.answer()
     await show(callback, erased_text(done.erased, t))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, make_event
 from tests.people import Person
 from tests.stand_in import StandInServer
 
@@ -61,3 +61,21 @@ async def test_persistent_server_error_tells_the_person_kindly(
     reply = await irina.send("/help")
     # four failures exhaust the retries; the error handler apologises (fifth call succeeds)
     assert "что-то пошло не так" in reply.text
+
+
+async def test_the_apology_claims_answers_kept_only_to_someone_in_a_dialog(
+    running: RunningBot, server: StandInServer, irina: Person
+) -> None:
+    """Regression: the apology said "Ваши ответы сохранены" to people who had typed nothing
+    (before consent the bot keeps nothing)."""
+    server.fail("sendMessage", error_code=500, description="Internal Server Error", times=4)
+    reply = await irina.send("/help")
+    assert "что-то пошло не так" in reply.text
+    assert "сохранено" not in reply.text and "сохранены" not in reply.text
+
+    await running.add_events(make_event())
+    await irina.send("/start ev_ufo-online")
+    await irina.click("Согласен")
+    server.fail("sendMessage", error_code=500, description="Internal Server Error", times=4)
+    reply = await irina.send("Иванова Ирина Петровна")
+    assert "Введённое ранее сохранено" in reply.text

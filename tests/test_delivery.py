@@ -154,3 +154,19 @@ async def test_refusals_429_403_400_and_a_renderer_that_drops(
     assert [c.error_code for c in slow] == [429, None]
     assert slow[1].at - slow[0].at >= 0.95
     assert not [c for c in server.calls if c.chat_id == 304]  # a dropped item makes no call
+
+
+async def test_a_revoked_token_keeps_the_message_waiting_and_the_sender_alive(
+    db: Database, server: StandInServer, sender_bot: Bot
+) -> None:
+    """Regression: a 401 was re-raised inside a delivery task, whose exception nobody read;
+    the row stayed 'sending' until the next start."""
+    await people(db, server, 401, 402)
+    server.fail("sendMessage", error_code=401, description="Unauthorized", chat_id=401, times=1)
+    await queue(db, item("refused", 401), item("fine", 402))
+    sender = Sender(db, sender_bot, rate=30, renderers={"say": say})
+    outcome = await run_until_done(sender, db)
+    assert outcome == {"refused": "pending (401)", "fine": "sent"}
+    row = await db.fetchone("SELECT attempts, not_before FROM outbox WHERE dedup_key = 'refused'")
+    assert row is not None and row["attempts"] == 0
+    assert row["not_before"] > to_db(utcnow() + timedelta(seconds=30))
