@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
@@ -180,9 +181,19 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on any exception)."""
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK`` on any exception).
+
+        Whatever ends the transaction early (an exception, a refused COMMIT, a task cancelled
+        while its BEGIN or a statement still runs in the connection's thread) is followed by a
+        ROLLBACK queued behind that statement, so the next writer never meets "cannot start a
+        transaction within a transaction".
+        """
         async with self._write_lock:
-            await self._begin_immediate()
+            try:
+                await self._begin_immediate()
+            except asyncio.CancelledError:
+                await self._rollback()  # the BEGIN itself may still complete in the thread
+                raise
             try:
                 yield self.conn
             except BaseException:
@@ -190,14 +201,15 @@ class Database:
                 raise
             try:
                 await self.conn.execute("COMMIT")
-            except Exception:
-                # a COMMIT refused (disk full) must not leave the transaction open for the
-                # next writer ("cannot start a transaction within a transaction")
+            except BaseException:
+                # a COMMIT refused (disk full) must not leave the transaction open either
                 await self._rollback()
                 raise
 
     async def _rollback(self) -> None:
-        if self.conn.in_transaction:  # SQLite may have rolled back on its own
+        """ROLLBACK if a transaction is open, run in the connection's thread after whatever is
+        still running there (SQLite may also have rolled back on its own)."""
+        with contextlib.suppress(sqlite3.OperationalError):  # "no transaction is active"
             await self.conn.execute("ROLLBACK")
 
     async def _begin_immediate(self) -> None:

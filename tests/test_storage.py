@@ -274,3 +274,30 @@ async def test_fsm_data_with_markup_and_quotes_round_trips(tmp_path: Path) -> No
         await storage.set_data(key(), data)
         assert await storage.get_data(key()) == data
         assert {"fsm"} <= await tables(db)
+
+
+async def test_a_task_cancelled_while_it_waits_for_the_write_lock_leaves_no_open_transaction(
+    tmp_path: Path,
+) -> None:
+    """Regression: a sender task cancelled inside BEGIN IMMEDIATE left the shared connection in
+    a transaction ("cannot start a transaction within a transaction" for every later writer)."""
+    path = tmp_path / "bot.sqlite3"
+    async with Database(path, busy_timeout_ms=2000) as db:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            async with db.transaction() as conn:
+                await conn.execute("CREATE TABLE never (x)")
+
+        task = asyncio.create_task(write())
+        await asyncio.sleep(0.2)  # blocked in BEGIN, in the connection's thread
+        task.cancel()
+        other.execute("ROLLBACK")
+        other.close()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with db.transaction() as conn:
+            await conn.execute("CREATE TABLE later (x)")
+        assert not db.conn.in_transaction
+        assert await db.fetchone("SELECT name FROM sqlite_master WHERE name = 'later'")
