@@ -20,7 +20,7 @@ Systems, one after the other against the same server (reset between them):
 
 * **outbox**: the bot's own path. Participants are rows in a fresh SQLite file; the
   announcement is queued by ``BroadcastService.create`` (one transaction: the broadcasts row
-  and one outbox row per recipient), then the real ``Sender`` (bot/delivery.py) with the
+  and one outbox row per recipient), then the real ``Sender`` (bot/delivery/sender.py) with the
   ``broadcast`` renderer and the progress listener delivers it, as in the running bot.
 * **broadcaster**: ``aiogram-broadcaster`` (PyPI, the reference library; ``pip install
   .[bench]``): one ``Mailer`` with ``FromChatCopyMessageContent`` and
@@ -252,10 +252,15 @@ def _settings(base_url: str, db_path: Path, rate: float) -> Any:
 async def run_outbox(
     server: ServerProcess, case: Case, source: dict[str, Any], phase: Phase
 ) -> None:
-    from bot.broadcast_progress import ProgressReporter
-    from bot.broadcasting import Audience, AudienceKind, BroadcastRenderer, BroadcastService
-    from bot.delivery import Sender
-    from bot.regions import default_regions
+    from bot.delivery.broadcasting import (
+        Audience,
+        AudienceKind,
+        BroadcastRenderer,
+        BroadcastService,
+    )
+    from bot.delivery.progress import ProgressReporter
+    from bot.delivery.sender import Sender
+    from bot.registration.regions import default_regions
     from bot.telegram import create_bot
     from storage.broadcasts import Broadcast, Progress
     from storage.db import Database, utcnow

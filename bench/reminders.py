@@ -47,7 +47,7 @@ from aiohttp import ClientSession, web
 
 from bot.app import create_dispatcher
 from bot.config import Settings
-from bot.events import import_events
+from bot.events.files import import_events
 from bot.telegram import create_bot
 from storage.db import Database, to_db, utcnow
 from storage.models import Event

@@ -11,12 +11,12 @@ from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.strategy import FSMStrategy
 
-from bot.commands import COMMANDS as PARTICIPANT_COMMANDS
 from bot.config import Settings
-from bot.form import Form, default_form, load_form
-from bot.regions import Regions, default_regions
-from bot.registration import RegistrationService
+from bot.registration.form import Form, default_form, load_form
+from bot.registration.regions import Regions, default_regions
+from bot.registration.service import RegistrationService
 from bot.runtime import start_runtime, stop_runtime
+from bot.staff.commands import COMMANDS as PARTICIPANT_COMMANDS
 from handlers import get_routers
 from handlers.middlewares import ParticipantMiddleware
 from handlers.throttle import ThrottleMiddleware, install_throttle
@@ -25,7 +25,7 @@ from storage.fsm import BoundedEventIsolation, SQLiteStorage
 
 log = logging.getLogger(__name__)
 
-COMMANDS = PARTICIPANT_COMMANDS  # the menu is set by bot/commands.py (a runtime feature)
+COMMANDS = PARTICIPANT_COMMANDS  # the menu is set by bot/staff/commands.py (a runtime feature)
 
 
 def load_questionnaire(settings: Settings) -> Form:

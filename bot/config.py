@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     @classmethod
     def _offsets(cls, value: object) -> object:
         if isinstance(value, str):
-            from bot.durations import parse_offset
+            from bot.events.durations import parse_offset
 
             parts = [p.strip() for p in value.split(",") if p.strip()]
             if not parts:
@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     @classmethod
     def _delay(cls, value: object) -> object:
         if isinstance(value, str):
-            from bot.durations import parse_offset
+            from bot.events.durations import parse_offset
 
             return parse_offset(value)
         return value
@@ -165,7 +165,10 @@ class Settings(BaseSettings):
             return None
         if not value.is_file():
             raise ValueError(f"file {value} does not exist")
-        from bot.form import FormError, load_form  # the questionnaire must be usable too
+        from bot.registration.form import (  # the questionnaire must be usable too
+            FormError,
+            load_form,
+        )
 
         try:
             load_form(value)

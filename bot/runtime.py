@@ -17,12 +17,17 @@ from aiogram import Bot, Dispatcher
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
-from bot.delivery import Sender
+from bot.delivery.sender import Sender
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-FEATURES = ("bot.reminders", "bot.broadcasting", "bot.drafts", "bot.commands")
+FEATURES = (
+    "bot.delivery.reminders",
+    "bot.delivery.broadcasting",
+    "bot.registration.drafts",
+    "bot.staff.commands",
+)
 
 
 @dataclass

@@ -6,6 +6,21 @@ from collections.abc import Sequence
 
 from aiogram import BaseMiddleware, Router
 
+from handlers import errors, fallback, groups
+from handlers.groups import PRIVATE_CALLBACK, PRIVATE_MESSAGE
+from handlers.participant import (
+    events,
+    feedback,
+    my,
+    profile,
+    questionnaire,
+    registration,
+    reminders,
+    start,
+)
+from handlers.staff import broadcast, coordinators, edit, new_event, stats
+from handlers.staff import events as staff_events
+
 
 def get_routers(people_middlewares: Sequence[BaseMiddleware] = ()) -> list[Router]:
     """[errors, groups, private]: every feature router sits under ``private``, whose filter
@@ -14,9 +29,6 @@ def get_routers(people_middlewares: Sequence[BaseMiddleware] = ()) -> list[Route
     ``people_middlewares`` (who writes, their role and language) run inside ``private``,
     after its filter: nothing is read or stored about someone who writes in a group.
     """
-    from handlers import errors, groups
-    from handlers.groups import PRIVATE_CALLBACK, PRIVATE_MESSAGE
-
     private = Router(name="private")
     private.message.filter(PRIVATE_MESSAGE)
     private.callback_query.filter(PRIVATE_CALLBACK)
@@ -31,38 +43,20 @@ def get_routers(people_middlewares: Sequence[BaseMiddleware] = ()) -> list[Route
 
 
 def feature_routers() -> list[Router]:
-    from handlers import (
-        broadcast,
-        common,
-        coord_edit,
-        coord_events,
-        coord_newevent,
-        coord_stats,
-        coordinators,
-        events,
-        fallback,
-        feedback,
-        my,
-        profile,
-        questionnaire,
-        registration,
-        reminders,
-    )
-
     return [
-        # Coordinators before common: common's /start with a payload calls every payload it
+        # Staff before start: start's /start with a payload calls every payload it
         # does not know a bad event link, so /start co_<token> (an invitation) must be taken
         # first; and /cancel inside a coordinator's dialog ends that dialog. These routers
         # take only their own commands, buttons and FSM states, and check the role on every
         # update; coordinators (the refusals) comes last of them.
-        coord_events.routes.build(),
-        coord_newevent.routes.build(),
-        coord_edit.routes.build(),
-        coord_stats.routes.build(),
+        staff_events.routes.build(),
+        new_event.routes.build(),
+        edit.routes.build(),
+        stats.routes.build(),
         coordinators.routes.build(),
         # Commands and menu buttons come before the questionnaire, so /cancel, /help, /my ...
         # work in the middle of a dialog; the questionnaire takes plain answers only.
-        common.routes.build(),
+        start.routes.build(),
         events.routes.build(),
         my.routes.build(),
         profile.routes.build(),

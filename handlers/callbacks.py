@@ -16,11 +16,11 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
-from bot.coordination import ALL
-from bot.event_input import EventField
-from bot.events import DISTRICTS, EVENT_ID_MAX, EventKind
-from bot.flow import key
-from bot.form import OPTION_ID_MAX, OPTIONS_MAX, QUESTION_ID_MAX, QUESTIONS_MAX
+from bot.events.files import DISTRICTS, EVENT_ID_MAX, EventKind
+from bot.events.input import EventField
+from bot.registration.flow import key
+from bot.registration.form import OPTION_ID_MAX, OPTIONS_MAX, QUESTION_ID_MAX, QUESTIONS_MAX
+from bot.staff.coordination import ALL
 
 EventKindValues = [k.value for k in EventKind]
 EventId = Annotated[str, Field(max_length=EVENT_ID_MAX)]

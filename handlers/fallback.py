@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
-from handlers import keyboards
+from handlers.keyboards import participant as keyboards
 from handlers.routing import Routes
 
 routes = Routes("fallback")

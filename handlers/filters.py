@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters import BaseFilter
 from aiogram.types import TelegramObject
 
-from bot.roles import Role
+from bot.staff.roles import Role
 
 
 class IsStaff(BaseFilter):

@@ -10,7 +10,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
 from bot.i18n import pick_locale, translator
-from bot.roles import PARTICIPANT, role_of
+from bot.staff.roles import PARTICIPANT, role_of
 from storage.db import Database, utcnow
 from storage.models import Participant
 from storage.participants import ParticipantRepo

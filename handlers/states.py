@@ -22,7 +22,7 @@ class BroadcastFlow(StatesGroup):
 
 
 class NewEvent(StatesGroup):
-    """/newevent, one state per field (bot.event_input.STEPS). Data: ``ne`` = the draft."""
+    """/newevent, one state per field (bot.events.input.STEPS). Data: ``ne`` = the draft."""
 
     title = State()
     kind = State()

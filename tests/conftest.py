@@ -13,8 +13,8 @@ import pytest
 
 from bot.app import create_dispatcher
 from bot.config import Settings
-from bot.events import import_events
-from bot.registration import RegistrationService
+from bot.events.files import import_events
+from bot.registration.service import RegistrationService
 from bot.telegram import create_bot
 from storage.db import Database, utcnow
 from storage.models import Event, EventStatus

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import Settings
-from bot.coordination import Coordinators
-from bot.registration import RegisterOutcome
+from bot.registration.service import RegisterOutcome
+from bot.staff.coordination import Coordinators
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
 from tests.conftest import RunningBot

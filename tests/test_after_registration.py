@@ -20,7 +20,7 @@ async def reminder_rows(running: RunningBot, chat_id: int) -> list[str]:
 async def test_a_failed_calendar_file_after_a_saved_registration_is_not_a_failed_registration(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    # It starts in 30 minutes: the 1-hour reminder is due at once (bot/reminders.py).
+    # It starts in 30 minutes: the 1-hour reminder is due at once (bot/delivery/reminders.py).
     await running.add_events(make_event(starts_in=timedelta(minutes=30)))
     await irina.send("/start ev_ufo-online")
     await fill_profile(irina)

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.broadcasting import Audience, AudienceKind, not_before
 from bot.config import Settings
-from bot.delivery import rate_limiter
+from bot.delivery.broadcasting import Audience, AudienceKind, not_before
+from bot.delivery.sender import rate_limiter
 from storage.broadcasts import BroadcastRepo
 from storage.participants import ParticipantRepo
 from tests.broadcast_support import (

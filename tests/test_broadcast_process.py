@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.broadcasting import Audience, AudienceKind, BroadcastService
 from bot.config import Settings
-from bot.regions import default_regions
+from bot.delivery.broadcasting import Audience, AudienceKind, BroadcastService
+from bot.registration.regions import default_regions
 from bot.telegram import create_bot
 from storage.broadcasts import BroadcastRepo
 from storage.db import Database

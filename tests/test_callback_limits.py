@@ -23,8 +23,8 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
 import handlers
-from bot.events import EVENT_ID_MAX
-from bot.form import OPTION_ID_MAX, QUESTION_ID_MAX
+from bot.events.files import EVENT_ID_MAX
+from bot.registration.form import OPTION_ID_MAX, QUESTION_ID_MAX
 from handlers.callbacks import AnswerCb, EvAction, EventCb, FeedbackCb, Pick, SumAction, SummaryCb
 
 TELEGRAM_LIMIT = 64

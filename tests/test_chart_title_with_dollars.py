@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from bot.config import Settings
-from bot.stats import ChartText, Day, render_chart
+from bot.staff.stats import ChartText, Day, render_chart
 from tests.conftest import RunningBot, make_event
 from tests.coord_support import appoint, coord_settings, register, staff
 from tests.stand_in import StandInServer

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import Settings
 from storage.coordinators import CoordinatorRepo
 from tests.conftest import RunningBot, make_event

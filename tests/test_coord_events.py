@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 
 from bot.config import Settings
-from bot.export import registration_table, to_csv
-from bot.form import default_form
-from bot.regions import default_regions
+from bot.registration.form import default_form
+from bot.registration.regions import default_regions
+from bot.staff.export import registration_table, to_csv
 from storage.events import EventRepo
 from storage.models import EventStatus, RegStatus
 from tests.conftest import RunningBot, fill_profile, make_event

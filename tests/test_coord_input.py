@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.event_input import (
+from bot.events.files import EventKind
+from bot.events.input import (
     KIND_BY_CODE,
     KIND_CODES,
     EventField,
@@ -28,7 +29,6 @@ from bot.event_input import (
     parse_title,
     slug,
 )
-from bot.events import EventKind
 from storage.models import EventStatus
 
 MSK = ZoneInfo("Europe/Moscow")

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.coordination import CoordinatorInfo
-from bot.event_input import EventField
+from bot.events.input import EventField
 from bot.i18n import LOCALES, translator
-from bot.regions import default_regions
-from bot.roles import Role, RoleKind
-from handlers import coord_keyboards as kb
+from bot.registration.regions import default_regions
+from bot.staff.coordination import CoordinatorInfo
+from bot.staff.roles import Role, RoleKind
 from handlers.callbacks import CoEditCb, CoEventCb
+from handlers.keyboards import staff as kb
 from tests.conftest import make_event
 
 LONGEST = "x" * 48

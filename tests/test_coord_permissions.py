@@ -9,7 +9,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 
 from bot.config import Settings
-from bot.coordination import Coordinators
+from bot.staff.coordination import Coordinators
 from handlers.callbacks import (
     AdmAction,
     CoAction,

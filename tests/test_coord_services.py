@@ -13,8 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.coordination import (
+from bot.cli.main import main
+from bot.events.files import import_events
+from bot.registration.form import default_form
+from bot.registration.regions import default_regions
+from bot.registration.service import RegistrationService
+from bot.staff.coordination import (
     Coordinators,
     InviteOutcome,
     InviteRefusal,
@@ -22,11 +26,7 @@ from bot.coordination import (
     parse_scope,
     roster,
 )
-from bot.events import import_events
-from bot.form import default_form
-from bot.regions import default_regions
-from bot.registration import RegistrationService
-from bot.roles import Role, RoleKind, role_of
+from bot.staff.roles import Role, RoleKind, role_of
 from storage.db import Database, utcnow
 from storage.models import RegStatus
 from storage.participants import ParticipantRepo

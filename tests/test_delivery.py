@@ -12,7 +12,7 @@ import pytest
 from aiogram import Bot
 
 from bot.config import Settings
-from bot.delivery import Sender
+from bot.delivery.sender import Sender
 from bot.telegram import create_bot
 from storage.db import Database, to_db, utcnow
 from storage.outbox import NewItem, OutboxRepo, OutItem, Priority

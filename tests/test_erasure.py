@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 
-from bot.broadcasting import Audience, AudienceKind, Broadcasting
 from bot.config import Settings
-from bot.drafts import DraftExpiry
+from bot.delivery.broadcasting import Audience, AudienceKind, Broadcasting
+from bot.registration.drafts import DraftExpiry
 from storage.broadcasts import BroadcastRepo
 from storage.db import Database, utcnow
 from storage.erasure import fsm_key_names
@@ -417,7 +417,7 @@ async def test_the_draft_job_survives_a_database_error(
 ) -> None:
     db = Database(tmp_path / "never-opened.sqlite3")  # not connected: every query fails
     expiry = DraftExpiry(db, timedelta(days=30))
-    with caplog.at_level(logging.ERROR, logger="bot.drafts"):
+    with caplog.at_level(logging.ERROR, logger="bot.registration.drafts"):
         await expiry.run()  # does not raise
     assert "expiring unfinished dialogs failed" in caplog.text
 

@@ -16,8 +16,7 @@ import pytest
 import yaml
 
 from bot.config import Settings
-from bot.event_input import draft_of
-from bot.events import (
+from bot.events.files import (
     CAPACITY_MAX,
     DESCRIPTION_MAX,
     EVENT_ID_MAX,
@@ -27,10 +26,12 @@ from bot.events import (
     EventsFileError,
     read_events_file,
 )
+from bot.events.input import draft_of
 from bot.i18n import LOCALES, Html, translator
-from bot.regions import default_regions
-from handlers import coord_views, views
-from handlers.reminders import reminder_text
+from bot.registration.regions import default_regions
+from handlers.participant.reminders import reminder_text
+from handlers.views import participant as views
+from handlers.views import staff as coord_views
 from storage.models import Event, EventCounts, RegStatus
 from tests.conftest import RunningBot, fill_profile
 from tests.coord_support import appoint, coord_settings, staff

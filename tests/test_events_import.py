@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.cli import main
-from bot.events import EventsFileError, import_events, parse_offset, read_events_file
-from bot.form import QuestionType, parse_questions
+from bot.cli.main import main
+from bot.events.files import EventsFileError, import_events, parse_offset, read_events_file
+from bot.registration.form import QuestionType, parse_questions
 from storage.db import Database
 from storage.events import EventRepo
 from storage.models import EventStatus

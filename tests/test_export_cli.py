@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from bot.cli import main
-from bot.events import import_events, read_events_file
-from bot.export import FIXED, Table, registration_table, to_csv, to_xlsx
-from bot.form import default_form
-from bot.regions import default_regions
-from bot.registration import RegistrationService
+from bot.cli.main import main
+from bot.events.files import import_events, read_events_file
+from bot.registration.form import default_form
+from bot.registration.regions import default_regions
+from bot.registration.service import RegistrationService
+from bot.staff.export import FIXED, Table, registration_table, to_csv, to_xlsx
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
 

@@ -8,9 +8,9 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.broadcasting import Audience, AudienceKind, BroadcastService
 from bot.config import Settings
-from bot.regions import default_regions
+from bot.delivery.broadcasting import Audience, AudienceKind, BroadcastService
+from bot.registration.regions import default_regions
 from storage.db import Database
 from tests.broadcast_support import ADMIN, add_people, bc_settings, wait_until
 from tests.fault_support import BUSY_MS, texts_to

@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram import Bot
 
-from bot.broadcast_progress import ProgressReporter
-from bot.broadcasting import Audience, AudienceKind, BroadcastService
 from bot.config import Settings
-from bot.delivery import Sender
-from bot.regions import default_regions
-from bot.reminders import reminders_of
+from bot.delivery.broadcasting import Audience, AudienceKind, BroadcastService
+from bot.delivery.progress import ProgressReporter
+from bot.delivery.reminders import reminders_of
+from bot.delivery.sender import Sender
+from bot.registration.regions import default_regions
 from bot.resilience import Backoff
 from bot.telegram import create_bot
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
@@ -137,10 +137,14 @@ async def test_the_queue_does_not_die_when_another_connection_locks_it_mid_annou
     assert texts_to(server, everyone, second) == dict.fromkeys(everyone, 1)
 
     # said once (and once on recovery), not once per attempt
-    assert len(warnings_of(caplog, "bot.delivery", "outbox sender: database unavailable")) == 1
-    assert len(warnings_of(caplog, "bot.delivery", "outbox results: database unavailable")) == 1
-    assert warnings_of(caplog, "bot.delivery", "outbox sender works again")
-    assert warnings_of(caplog, "bot.delivery", "outbox results works again")
+    assert (
+        len(warnings_of(caplog, "bot.delivery.sender", "outbox sender: database unavailable")) == 1
+    )
+    assert (
+        len(warnings_of(caplog, "bot.delivery.sender", "outbox results: database unavailable")) == 1
+    )
+    assert warnings_of(caplog, "bot.delivery.sender", "outbox sender works again")
+    assert warnings_of(caplog, "bot.delivery.sender", "outbox results works again")
 
 
 # --- a locked database at a reminder moment ----------------------------------------------------
@@ -195,9 +199,11 @@ async def test_a_reminder_moment_inside_a_lock_is_late_not_lost(
     assert [len(reminders_to(server, p)) for p in people] == [1] * 30
     assert "Здравствуйте" in (await people[1].send("/start")).text
 
-    planner = warnings_of(caplog, "bot.reminders", "reminder planner: database unavailable")
+    planner = warnings_of(
+        caplog, "bot.delivery.reminders", "reminder planner: database unavailable"
+    )
     assert len(planner) == 1  # once, not once per attempt or per tick
-    assert warnings_of(caplog, "bot.reminders", "reminder planner works again")
+    assert warnings_of(caplog, "bot.delivery.reminders", "reminder planner works again")
     # no job's exception reached APScheduler's own logger
     assert not [r for r in caplog.records if r.name.startswith("apscheduler") and r.exc_info]
 
@@ -225,7 +231,7 @@ async def test_a_full_database_keeps_results_in_memory_and_sends_nothing_twice(
         sending = await running.db.fetchall("SELECT chat_id FROM outbox WHERE status = 'sending'")
         got = set(texts_to(server, people, text))
         assert got & {row[0] for row in sending}
-        assert warnings_of(caplog, "bot.delivery", "database or disk is full")
+        assert warnings_of(caplog, "bot.delivery.sender", "database or disk is full")
     finally:
         await free_the_disk(running.db)
 
@@ -395,7 +401,7 @@ async def test_stop_while_the_database_is_locked_finishes_and_resends_only_the_u
         assert unwritten >= 3
     finally:
         await lock.release()
-    said = warnings_of(caplog, "bot.delivery", "result(s) not written")
+    said = warnings_of(caplog, "bot.delivery.sender", "result(s) not written")
     assert said and f"stopping with {unwritten} result(s) not written" in said[0]
     before = texts_to(server, people, "Сообщение из очереди")
 
@@ -430,7 +436,7 @@ async def test_a_sender_task_that_ends_from_outside_is_started_again(
     finally:
         await sender.stop()
     assert texts_to(server, people, "Сообщение из очереди") == dict.fromkeys(people, 1)
-    assert warnings_of(caplog, "bot.delivery", "outbox sender task")
+    assert warnings_of(caplog, "bot.delivery.sender", "outbox sender task")
 
 
 async def test_the_progress_report_waits_out_a_lock_and_reports_the_end(

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 from bot.config import Settings
-from bot.events import import_events
+from bot.events.files import import_events
 from storage.db import utcnow
 from storage.events import RegistrationRepo
 from storage.feedback import FeedbackRepo

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.form import (
+from bot.registration.form import (
     HARD_MAX_LENGTH,
     Accepted,
     Ambiguous,
@@ -25,7 +25,7 @@ from bot.form import (
     normalize_phone,
     parse_questions,
 )
-from bot.regions import Regions, default_regions
+from bot.registration.regions import Regions, default_regions
 
 
 @pytest.fixture(scope="module")

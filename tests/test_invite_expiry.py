@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import Settings
-from bot.coordination import Coordinators
+from bot.staff.coordination import Coordinators
 from storage.coordinators import CoordinatorRepo
 from storage.db import Database, migrations, to_db, utcnow
 from tests.conftest import RunningBot

@@ -9,14 +9,14 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 from bot.app import COMMANDS
-from bot.commands import ADMIN_COMMANDS, STAFF_COMMANDS
-from bot.coordination import InviteRefusal
-from bot.event_input import OPTIONAL, EventField, EventProblem
-from bot.events import EventKind
-from bot.form import Problem
+from bot.delivery.notices import WATCHED
+from bot.events.files import EventKind
+from bot.events.input import OPTIONAL, EventField, EventProblem
 from bot.i18n import LOCALES, read_catalog, translator
-from bot.notices import WATCHED
-from bot.registration import Closed
+from bot.registration.form import Problem
+from bot.registration.service import Closed
+from bot.staff.commands import ADMIN_COMMANDS, STAFF_COMMANDS
+from bot.staff.coordination import InviteRefusal
 from storage.models import RegStatus
 from tests.stand_in import parse_html
 

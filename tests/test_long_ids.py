@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.events import EVENT_ID_MAX, EventsFileError, read_events_file
-from bot.form import OPTION_ID_MAX, QUESTION_ID_MAX
+from bot.events.files import EVENT_ID_MAX, EventsFileError, read_events_file
+from bot.registration.form import OPTION_ID_MAX, QUESTION_ID_MAX
 from tests.conftest import RunningBot, fill_profile, make_event
 from tests.people import Person
 from tests.stand_in import StandInServer

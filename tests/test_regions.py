@@ -1,4 +1,4 @@
-"""Unit tests for bot.regions and the shipped bot/data/regions.yaml."""
+"""Unit tests for bot.registration.regions and the shipped bot/data/regions.yaml."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.regions import (
+from bot.registration.regions import (
     DISTRICT_CODES,
     District,
     Region,

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.events import EventSpec, import_events
-from bot.form import Form, default_form, load_form
-from bot.regions import default_regions
-from bot.registration import Closed, Promotion, RegistrationError, RegistrationService
+from bot.events.files import EventSpec, import_events
+from bot.registration.form import Form, default_form, load_form
+from bot.registration.regions import default_regions
+from bot.registration.service import Closed, Promotion, RegistrationError, RegistrationService
 from storage.db import Database
 from storage.events import EventRepo, RegistrationRepo
 from storage.models import RegStatus

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.form import default_form
-from bot.regions import default_regions
-from bot.registration import RegistrationService
-from bot.reminders import plan_now
+from bot.delivery.reminders import plan_now
+from bot.registration.form import default_form
+from bot.registration.regions import default_regions
+from bot.registration.service import RegistrationService
 from storage.db import utcnow
 from storage.models import Event, EventStatus, RegStatus
 from storage.participants import ParticipantRepo

@@ -9,10 +9,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot.events import import_events
-from bot.form import default_form
-from bot.regions import default_regions
-from bot.registration import RegistrationService
+from bot.events.files import import_events
+from bot.registration.form import default_form
+from bot.registration.regions import default_regions
+from bot.registration.service import RegistrationService
 from storage.db import Database, utcnow
 from storage.models import Event
 from storage.participants import ParticipantRepo

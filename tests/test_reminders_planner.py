@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import import_events
-from bot.form import default_form
-from bot.regions import default_regions
-from bot.registration import RegistrationService
-from bot.reminders import FEEDBACK_WINDOW, Plan, due_offset, plan
+from bot.delivery.reminders import FEEDBACK_WINDOW, Plan, due_offset, plan
+from bot.events.files import import_events
+from bot.registration.form import default_form
+from bot.registration.regions import default_regions
+from bot.registration.service import RegistrationService
 from storage.db import Database
 from storage.events import EventRepo, RegistrationRepo
 from storage.models import Event, EventStatus, RegStatus

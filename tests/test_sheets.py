@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.sheets import BLANK_ROWS, HEADER_ROW, SheetLabels, SheetRow, registration_sheet
+from bot.staff.sheets import BLANK_ROWS, HEADER_ROW, SheetLabels, SheetRow, registration_sheet
 
 LABELS = SheetLabels(
     heading="Лист регистрации участников",

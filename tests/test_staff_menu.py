@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-import bot.commands
-from bot.cli import main
+import bot.staff.commands
+from bot.cli.main import main
 from bot.config import Settings
-from bot.coordination import Coordinators
+from bot.staff.coordination import Coordinators
 from storage.db import utcnow
 from tests.conftest import RunningBot
 from tests.coord_support import ADMIN, BOT_LINK, PFO, UFO, appoint, coord_settings, staff
@@ -36,8 +36,8 @@ def settings(tmp_path: Path, server: StandInServer) -> Settings:
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Seconds instead of minutes between the background attempts."""
-    monkeypatch.setattr(bot.commands, "WATCH_SECONDS", 0.2)
-    monkeypatch.setattr(bot.commands, "RETRY_FIRST", 0.2)
+    monkeypatch.setattr(bot.staff.commands, "WATCH_SECONDS", 0.2)
+    monkeypatch.setattr(bot.staff.commands, "RETRY_FIRST", 0.2)
 
 
 def menu(server: StandInServer, chat_id: int) -> list[str]:
@@ -180,7 +180,7 @@ async def test_a_failed_set_my_commands_at_start_does_not_stop_the_bot(
     running = RunningBot(settings)
     await running.start()
     try:
-        with caplog.at_level(logging.WARNING, logger="bot.commands"):
+        with caplog.at_level(logging.WARNING, logger="bot.staff.commands"):
             await server.wait_polling()
             reply = await irina.send("/start")
             assert "Здравствуйте, Ирина" in reply.text

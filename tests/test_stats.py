@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image
 
-from bot.stats import ChartText, Day, Record, per_day, render_chart, summarize
+from bot.staff.stats import ChartText, Day, Record, per_day, render_chart, summarize
 from storage.models import RegStatus
 
 MSK = ZoneInfo("Europe/Moscow")

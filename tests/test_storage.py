@@ -18,7 +18,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.cli import main
+from bot.cli.main import main
 from storage.db import Database, SchemaTooNewError, from_db, migrations, to_db
 from storage.fsm import SQLiteStorage
 

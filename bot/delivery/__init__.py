@@ -1,0 +1,1 @@
+"""The delivery queue and what feeds it: the sender, reminders, change notices, announcements."""

@@ -1,0 +1,1 @@
+"""Events: the events file, what coordinators type for a new event, durations."""

@@ -1,0 +1,2 @@
+"""Registration: the questionnaire, the service that takes seats, regions, calendar files,
+drafts."""

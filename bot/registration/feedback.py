@@ -1,0 +1,52 @@
+"""The feedback form after an event: the event's own ``feedback:`` questions (the
+questionnaire format, text and choice) or the standard one, a 1-5 rating and a comment."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from bot.i18n import LOCALES, Translator, translator
+from bot.registration.form import LocalizedText, Option, Question, QuestionType, parse_questions
+from storage.models import Event
+
+RATING = "rating"
+COMMENT = "comment"
+COMMENT_LIMIT = 1000
+
+
+def _texts(text: Callable[[Translator], str]) -> LocalizedText:
+    """A text of locales/ in every language (as the questionnaire's texts are)."""
+    return LocalizedText(texts={locale: text(translator(locale)) for locale in LOCALES})
+
+
+@functools.cache
+def standard_questions() -> tuple[Question, ...]:
+    rating = Question(
+        id=RATING,
+        type=QuestionType.CHOICE,
+        prompt=_texts(lambda t: t.plain("feedback.rating_prompt")),
+        label=_texts(lambda t: t.plain("feedback.rating_label")),
+        options=[Option(id=str(n), label=LocalizedText(texts={"ru": str(n)})) for n in range(1, 6)],
+    )
+    comment = Question(
+        id=COMMENT,
+        type=QuestionType.TEXT,
+        prompt=_texts(lambda t: t.plain("feedback.comment_prompt")),
+        label=_texts(lambda t: t.plain("feedback.comment_label")),
+        required=False,
+        max_length=COMMENT_LIMIT,
+    )
+    return (rating, comment)
+
+
+def feedback_questions(event: Event) -> list[Question]:
+    if event.feedback:
+        return parse_questions(event.feedback, f"event {event.id} feedback")
+    return list(standard_questions())
+
+
+def next_question(questions: list[Question], answered: dict[str, str] | None) -> int | None:
+    """The position of the first question not answered yet (None: the form is complete)."""
+    done = answered or {}
+    return next((i for i, q in enumerate(questions) if q.id not in done), None)

@@ -1,0 +1,1 @@
+"""Staff: coordinators and roles, their command menus, statistics, exports and sheets."""

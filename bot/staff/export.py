@@ -1,0 +1,164 @@
+"""Registration lists and feedback as CSV (UTF-8 with BOM, so Excel reads Cyrillic) or XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from bot.registration.feedback import feedback_questions
+from bot.registration.form import Form, Question, QuestionType, display_value, parse_questions
+from bot.registration.regions import Regions
+from storage.db import Database
+from storage.events import EventRepo, RegistrationRepo
+from storage.feedback import FeedbackRepo
+from storage.models import RegStatus
+from storage.participants import ParticipantRepo
+
+FIXED = ["event_id", "telegram_id", "username", "status", "waitlist_position", "registered_at"]
+STATUS_ORDER = {RegStatus.REGISTERED: 0, RegStatus.WAITLISTED: 1, RegStatus.CANCELLED: 2}
+
+
+class ExportError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    header: list[str]
+    rows: list[list[str | int | None]]
+
+
+def _shown(q: Question, value: str | None, locale: str, regions: Regions) -> str | None:
+    if value in (None, ""):
+        return None
+    if q.type is QuestionType.PHONE:
+        return value  # E.164 as stored, unambiguous for any spreadsheet or dialler
+    return display_value(q, value, locale, regions)
+
+
+async def registration_table(
+    db: Database, event_id: str, form: Form, regions: Regions, zone: ZoneInfo, locale: str = "ru"
+) -> Table:
+    event = await EventRepo(db).get(event_id)
+    if event is None:
+        raise ExportError(f"no event with id {event_id!r}")
+    registrations = RegistrationRepo(db)
+    people = ParticipantRepo(db)
+    event_questions = parse_questions(event.questions, f"event {event.id}")
+    profile_ids = form.ids
+    event_ids = [q.id for q in event_questions]
+    header = FIXED + profile_ids + [i if i not in profile_ids else f"event_{i}" for i in event_ids]
+    regs = await registrations.of_event(event_id)
+    waitlist = [r for r in regs if r.status is RegStatus.WAITLISTED]
+    waitlist.sort(key=lambda r: (r.queued_at, r.id))
+    position = {r.participant_id: n for n, r in enumerate(waitlist, start=1)}
+    regs.sort(
+        key=lambda r: (
+            STATUS_ORDER[r.status],
+            position.get(r.participant_id, 0),
+            r.registered_at,
+            r.id,
+        )
+    )
+    rows: list[list[str | int | None]] = []
+    for reg in regs:
+        person = await people.get(reg.participant_id)
+        profile = await people.answers(reg.participant_id)
+        own = await people.answers(reg.participant_id, event_id)
+        row: list[str | int | None] = [
+            event.id,
+            reg.participant_id,
+            person.username if person else None,
+            reg.status.value,
+            position.get(reg.participant_id),
+            reg.registered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+        ]
+        for q in form.questions:
+            if q.type is QuestionType.CONSENT:
+                at = person.consent_at if person else None
+                row.append(at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if at else None)
+            else:
+                row.append(_shown(q, profile.get(q.id), locale, regions))
+        for q in event_questions:
+            row.append(_shown(q, own.get(q.id), locale, regions))
+        rows.append(row)
+    return Table(header, rows)
+
+
+FEEDBACK_FIXED = ["event_id", "telegram_id", "username", "answered_at"]
+
+
+async def feedback_table(
+    db: Database, event_id: str, regions: Regions, zone: ZoneInfo, locale: str = "ru"
+) -> Table:
+    """One row per participant who answered: the event's feedback questions (or the standard
+    rating and comment) as columns, choices by their label, a skipped answer empty."""
+    event = await EventRepo(db).get(event_id)
+    if event is None:
+        raise ExportError(f"no event with id {event_id!r}")
+    questions = feedback_questions(event)
+    people = ParticipantRepo(db)
+    rows: list[list[str | int | None]] = []
+    for answer in await FeedbackRepo(db).of_event(event_id):
+        person = await people.get(answer.participant_id)
+        row: list[str | int | None] = [
+            event.id,
+            answer.participant_id,
+            person.username if person else None,
+            answer.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+        ]
+        row += [_shown(q, answer.answers.get(q.id), locale, regions) for q in questions]
+        rows.append(row)
+    return Table(FEEDBACK_FIXED + [q.id for q in questions], rows)
+
+
+def _safe(value: str | int | None) -> str | int | None:
+    """Keep a spreadsheet from running what a person typed as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "@", "\t", "\r"):
+        return "'" + value
+    if (
+        isinstance(value, str)
+        and value[:1] in ("+", "-")
+        and not value[1:].replace(" ", "").isdigit()
+    ):
+        return "'" + value
+    return value
+
+
+def to_csv(table: Table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(table.header)
+    for row in table.rows:
+        writer.writerow(["" if v is None else _safe(v) for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(table: Table, title: str = "registrations") -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = title[:31]
+    ws.append(table.header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        # openpyxl refuses control characters (a pasted form feed would stop the export)
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text, never a formula
+    ws.freeze_panes = "A2"
+    for index, name in enumerate(table.header, start=1):
+        width = max([len(str(name))] + [len(str(r[index - 1] or "")) for r in table.rows])
+        ws.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

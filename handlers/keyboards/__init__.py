@@ -1,0 +1,1 @@
+"""Keyboards: pure functions of their data and the translator."""

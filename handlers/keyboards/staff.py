@@ -1,0 +1,295 @@
+"""The coordinator's keyboards: pure functions of their data and the translator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.events.files import EventKind
+from bot.events.input import KIND_CODES, OPTIONAL, EventField
+from bot.i18n import Translator
+from bot.registration.regions import Regions
+from bot.staff.coordination import ALL, CoordinatorInfo
+from bot.staff.roles import Role
+from bot.timefmt import short_date
+from handlers.callbacks import (
+    AdmAction,
+    CoAction,
+    CoEditCb,
+    CoEventCb,
+    CoListCb,
+    CoordAdminCb,
+    CoStatsCb,
+    EdAction,
+    NeAction,
+    NewEventCb,
+)
+from handlers.keyboards.participant import _cut, short_district
+from storage.models import Event, EventStatus
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def _nav(
+    page: int, pages: int, t: Translator, make: Callable[[int], CallbackData]
+) -> list[InlineKeyboardButton]:
+    nav = []
+    if page > 0:
+        nav.append(_button(t.plain("list.prev"), make(page - 1)))
+    if page < pages - 1:
+        nav.append(_button(t.plain("list.next"), make(page + 1)))
+    return nav
+
+
+def events(
+    items: list[Event], page: int, pages: int, t: Translator, *, stats: bool = False
+) -> InlineKeyboardMarkup:
+    """The events of a /coord page (each opens its card), or of /stats (each its numbers)."""
+    kb = InlineKeyboardBuilder()
+    action = CoAction.STATS if stats else CoAction.OPEN
+    for event in items:
+        mark = "❌ " if event.status is EventStatus.CANCELLED else ""
+        label = f"{mark}{short_date(event.starts_at, t)} · {event.title}"
+        kb.row(_button(_cut(label), CoEventCb(action=action, event_id=event.id)))
+    nav = _nav(page, pages, t, lambda p: CoListCb(page=p, stats=stats))
+    if nav:
+        kb.row(*nav)
+    if not stats:
+        kb.row(
+            _button(t.plain("coord.new_event"), NewEventCb(action=NeAction.START)),
+            _button(t.plain("coord.stats"), CoStatsCb()),
+        )
+    return kb.as_markup()
+
+
+def event_card(event: Event, t: Translator, *, can_change: bool) -> InlineKeyboardMarkup:
+    def cb(action: CoAction) -> CoEventCb:
+        return CoEventCb(action=action, event_id=event.id)
+
+    kb = InlineKeyboardBuilder()
+    kb.row(_button(t.plain("coord.people"), cb(CoAction.PEOPLE)))
+    kb.row(
+        _button(t.plain("coord.csv"), cb(CoAction.CSV)),
+        _button(t.plain("coord.xlsx"), cb(CoAction.XLSX)),
+    )
+    kb.row(_button(t.plain("coord.sheet"), cb(CoAction.SHEET)))
+    kb.row(_button(t.plain("coord.event_stats"), cb(CoAction.STATS)))
+    if can_change:
+        kb.row(
+            _button(t.plain("coord.edit"), cb(CoAction.EDIT)),
+            _button(t.plain("coord.cancel_event"), cb(CoAction.CANCEL)),
+        )
+    kb.row(_button(t.plain("coord.to_list"), CoListCb(page=0)))
+    return kb.as_markup()
+
+
+def people(event_id: str, page: int, pages: int, t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    nav = _nav(
+        page, pages, t, lambda p: CoEventCb(action=CoAction.PEOPLE, event_id=event_id, page=p)
+    )
+    if nav:
+        kb.row(*nav)
+    kb.row(_button(t.plain("coord.to_event"), CoEventCb(action=CoAction.OPEN, event_id=event_id)))
+    return kb.as_markup()
+
+
+def confirm_cancel(event_id: str, t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.row(
+        _button(
+            t.plain("coord.cancel_yes"), CoEventCb(action=CoAction.CANCEL_YES, event_id=event_id)
+        )
+    )
+    kb.row(_button(t.plain("coord.cancel_no"), CoEventCb(action=CoAction.OPEN, event_id=event_id)))
+    return kb.as_markup()
+
+
+def back_to_event(event_id: str, t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.row(_button(t.plain("coord.to_event"), CoEventCb(action=CoAction.OPEN, event_id=event_id)))
+    return kb.as_markup()
+
+
+# --- choosing a kind or a district (the /newevent dialog and an edit) ----------------------
+
+
+def kinds(t: Translator, make: Callable[[EventKind], CallbackData]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for kind in EventKind:
+        kb.button(text=t.plain(f"kind.{kind.value}"), callback_data=make(kind))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def districts(
+    t: Translator, regions: Regions, make: Callable[[str], CallbackData]
+) -> InlineKeyboardMarkup:
+    """The whole programme first (``ALL``), then the eight districts."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t.plain("coord.scope_all_button"), callback_data=make(ALL))
+    for district in regions.districts:
+        kb.button(text=short_district(district.name(t.locale)), callback_data=make(district.code))
+    kb.adjust(1, 2)
+    return kb.as_markup()
+
+
+def new_kinds(t: Translator) -> InlineKeyboardMarkup:
+    return kinds(t, lambda k: NewEventCb(action=NeAction.KIND, value=k.value))
+
+
+def new_districts(t: Translator, regions: Regions) -> InlineKeyboardMarkup:
+    return districts(t, regions, lambda code: NewEventCb(action=NeAction.DISTRICT, value=code))
+
+
+def skip(t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t.plain("newevent.skip"), callback_data=NewEventCb(action=NeAction.SKIP))
+    return kb.as_markup()
+
+
+def new_confirm(t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t.plain("newevent.create"), callback_data=NewEventCb(action=NeAction.CREATE))
+    kb.button(text=t.plain("newevent.abort"), callback_data=NewEventCb(action=NeAction.ABORT))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+# --- editing --------------------------------------------------------------------------------
+
+
+def edit_fields(event: Event, t: Translator, role: Role) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for field in EventField:
+        if field is EventField.DISTRICT and role.district is not None:
+            continue  # a district coordinator's events stay in their district
+        kb.button(
+            text=t.plain(f"newevent.field.{field.value}"),
+            callback_data=CoEditCb(action=EdAction.FIELD, event_id=event.id, field=field),
+        )
+    kb.button(
+        text=t.plain("coord.to_event"),
+        callback_data=CoEventCb(action=CoAction.OPEN, event_id=event.id),
+    )
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def edit_kinds(event_id: str, t: Translator) -> InlineKeyboardMarkup:
+    return kinds(
+        t,
+        lambda k: CoEditCb(
+            action=EdAction.PICK, event_id=event_id, field=EventField.KIND, value=KIND_CODES[k]
+        ),
+    )
+
+
+def edit_districts(event_id: str, t: Translator, regions: Regions) -> InlineKeyboardMarkup:
+    return districts(
+        t,
+        regions,
+        lambda code: CoEditCb(
+            action=EdAction.PICK, event_id=event_id, field=EventField.DISTRICT, value=code
+        ),
+    )
+
+
+def edit_value(event_id: str, field: EventField, t: Translator) -> InlineKeyboardMarkup:
+    """Under the request for a new value: leave empty (optional fields) and back."""
+    kb = InlineKeyboardBuilder()
+    if field in OPTIONAL:
+        kb.button(
+            text=t.plain(f"edit.clear.{field.value}"),
+            callback_data=CoEditCb(action=EdAction.CLEAR, event_id=event_id, field=field),
+        )
+    kb.button(
+        text=t.plain("edit.back"), callback_data=CoEventCb(action=CoAction.EDIT, event_id=event_id)
+    )
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def edit_confirm(event_id: str, field: EventField, t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=t.plain("edit.save"),
+        callback_data=CoEditCb(action=EdAction.SAVE, event_id=event_id, field=field),
+    )
+    kb.button(
+        text=t.plain("edit.back"), callback_data=CoEventCb(action=CoAction.EDIT, event_id=event_id)
+    )
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+# --- /coordinators --------------------------------------------------------------------------
+
+
+def admin_menu(
+    t: Translator, *, any_coordinators: bool, any_invites: bool = False
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t.plain("coord.invite"), callback_data=CoordAdminCb(action=AdmAction.INVITE))
+    if any_invites:
+        kb.button(
+            text=t.plain("coord.invites"), callback_data=CoordAdminCb(action=AdmAction.INVITES)
+        )
+    if any_coordinators:
+        kb.button(text=t.plain("coord.remove"), callback_data=CoordAdminCb(action=AdmAction.REMOVE))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def admin_invites(invites: list[tuple[int, str]], t: Translator) -> InlineKeyboardMarkup:
+    """``invites``: (number, scope name) of each open invitation: a "revoke" button each."""
+    kb = InlineKeyboardBuilder()
+    for number, scope in invites:
+        kb.button(
+            text=_cut(t.plain("coord.invite_revoke", n=number, scope=scope)),
+            callback_data=CoordAdminCb(action=AdmAction.REVOKE, value=str(number)),
+        )
+    kb.button(text=t.plain("coord.back"), callback_data=CoordAdminCb(action=AdmAction.LIST))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def admin_scopes(t: Translator, regions: Regions) -> InlineKeyboardMarkup:
+    markup = districts(
+        t, regions, lambda code: CoordAdminCb(action=AdmAction.INVITE_SCOPE, value=code)
+    )
+    markup.inline_keyboard.append(
+        [_button(t.plain("coord.back"), CoordAdminCb(action=AdmAction.LIST))]
+    )
+    return markup
+
+
+def admin_remove(coordinators: list[CoordinatorInfo], t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for c in coordinators:
+        name = c.first_name or str(c.telegram_id)
+        if c.username:
+            name += f" @{c.username}"
+        kb.button(
+            text=_cut(t.plain("coord.remove_who", name=name)),
+            callback_data=CoordAdminCb(action=AdmAction.REMOVE, value=str(c.telegram_id)),
+        )
+    kb.button(text=t.plain("coord.back"), callback_data=CoordAdminCb(action=AdmAction.LIST))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def admin_remove_confirm(telegram_id: int, t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=t.plain("coord.remove_yes"),
+        callback_data=CoordAdminCb(action=AdmAction.REMOVE_YES, value=str(telegram_id)),
+    )
+    kb.button(text=t.plain("coord.back"), callback_data=CoordAdminCb(action=AdmAction.REMOVE))
+    kb.adjust(1)
+    return kb.as_markup()

@@ -1,0 +1,1 @@
+"""What a participant does: start, events, registration, questionnaire, my, profile, feedback."""

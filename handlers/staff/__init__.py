@@ -1,0 +1,1 @@
+"""What coordinators and admins do: events, new event, edit, stats, coordinators, announcements."""

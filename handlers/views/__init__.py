@@ -1,0 +1,1 @@
+"""Texts of screens: pure functions of their data and the translator."""

@@ -1,0 +1,152 @@
+"""Message texts built from data: every value from a person or a file is escaped by ``t``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.i18n import Html, Translator, esc
+from bot.registration.regions import Regions
+from bot.registration.service import Closed
+from bot.timefmt import duration, short_date, when
+from storage.models import Event, EventStatus, Registration, RegStatus
+
+VALUE_LIMIT = 300  # characters of one answer shown in a summary
+
+
+def cut(value: str, limit: int = VALUE_LIMIT) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def event_card(
+    event: Event,
+    t: Translator,
+    regions: Regions,
+    *,
+    own_zone: str | None,
+    seats_left: int | None,
+    status: RegStatus | None,
+    position: int | None,
+    closed: Closed | None,
+) -> Html:
+    lines: list[str] = [t("card.title", title=event.title), t(f"kind.{event.kind}")]
+    lines.append("")
+    lines.append(t("card.when", when=Html(when(event.starts_at, t, own_zone))))
+    lines.append(t("card.duration", duration=duration(event.duration_minutes, t)))
+    if event.online_url and event.location:
+        lines.append(t("card.hybrid", place=event.location))
+    elif event.online_url:
+        lines.append(t("card.online"))
+    else:
+        lines.append(t("card.place", place=event.location or ""))
+    if event.district:
+        district = regions.district(event.district)
+        if district:
+            lines.append(t("card.district", district=district.name(t.locale)))
+    if event.capacity is not None and seats_left is not None:
+        if seats_left > 0:
+            lines.append(t("card.seats", left=seats_left, capacity=event.capacity))
+        else:
+            lines.append(t("card.full"))
+    if event.registration_deadline:
+        lines.append(t("card.deadline", when=Html(when(event.registration_deadline, t))))
+    if event.description:
+        lines.append("")
+        lines.append(esc(cut(event.description, 2000)))
+    lines.append("")
+    if event.status is EventStatus.CANCELLED:
+        lines.append(t("closed.cancelled"))  # whatever the person's status was
+    elif status is RegStatus.REGISTERED:
+        lines.append(t("card.you_registered"))
+        if event.online_url:
+            lines.append(t("card.link", url=event.online_url))
+    elif status is RegStatus.WAITLISTED:
+        lines.append(t("card.you_waitlisted", position=position or 0))
+    elif closed is not None:
+        lines.append(t(f"closed.{closed.value}"))
+    return Html("\n".join(lines))
+
+
+def events_list(events: list[Event], page: int, pages: int, t: Translator) -> Html:
+    if not events:
+        return t("list.empty")
+    head = t("list.title") if pages == 1 else t("list.title_paged", page=page + 1, pages=pages)
+    return Html(head + "\n\n" + t("list.hint"))
+
+
+def summary(event: Event, items: list[tuple[str, str | None]], t: Translator) -> Html:
+    lines: list[str] = [t("summary.title", title=event.title), ""]
+    for label, value in items:
+        shown = t("summary.skipped") if value in (None, "") else esc(cut(value))
+        lines.append(t("summary.item", label=label, value=shown))
+    lines.append("")
+    lines.append(t("summary.question"))
+    return Html("\n".join(lines))
+
+
+def profile(
+    items: list[tuple[str, str | None]],
+    t: Translator,
+    *,
+    consent_at: datetime | None,
+    own_zone: str | None,
+) -> Html:
+    if not items:
+        return t("profile.empty")
+    lines: list[str] = [t("profile.title"), ""]
+    for label, value in items:
+        shown = t("summary.skipped") if value in (None, "") else esc(cut(value))
+        lines.append(t("summary.item", label=label, value=shown))
+    if consent_at:
+        lines.append("")
+        lines.append(t("profile.consent", when=Html(when(consent_at, t, own_zone))))
+    return Html("\n".join(lines))
+
+
+def registered(
+    event: Event,
+    t: Translator,
+    *,
+    status: RegStatus,
+    position: int | None,
+    already: bool,
+    own_zone: str | None,
+) -> Html:
+    if status is RegStatus.WAITLISTED:
+        key = "done.already_waitlisted" if already else "done.waitlisted"
+        head = t(key, title=event.title, position=position or 0)
+    else:
+        key = "done.already_registered" if already else "done.registered"
+        head = t(key, title=event.title)
+    lines = [head, "", t("card.when", when=Html(when(event.starts_at, t, own_zone)))]
+    lines.append(t("card.duration", duration=duration(event.duration_minutes, t)))
+    if event.location:
+        lines.append(t("card.place", place=event.location))
+    if status is RegStatus.REGISTERED and event.online_url:
+        lines.append(t("card.link", url=event.online_url))
+    if status is RegStatus.REGISTERED:
+        lines.append("")
+        lines.append(t("done.calendar_hint"))
+    return Html("\n".join(lines))
+
+
+def my_registrations(items: list[tuple[Registration, Event]], t: Translator, now: datetime) -> Html:
+    if not items:
+        return t("my.empty")
+    upcoming = [(r, e) for r, e in items if e.ends_at > now and r.status != RegStatus.CANCELLED]
+    past = [(r, e) for r, e in items if e.ends_at <= now and r.status != RegStatus.CANCELLED]
+    cancelled = [(r, e) for r, e in items if r.status == RegStatus.CANCELLED and e.ends_at > now]
+    lines: list[str] = [t("my.title")]
+
+    def line(reg: Registration, event: Event, position: int | None = None) -> Html:
+        status = t(f"status.{reg.status.value}")
+        if event.status is EventStatus.CANCELLED:
+            status = t("status.event_cancelled")
+        return t("my.item", when=short_date(event.starts_at, t), title=event.title, status=status)
+
+    if upcoming:
+        lines += ["", t("my.upcoming")] + [line(r, e) for r, e in upcoming]
+    if cancelled:
+        lines += ["", t("my.cancelled")] + [line(r, e) for r, e in cancelled]
+    if past:
+        lines += ["", t("my.past")] + [line(r, e) for r, e in past]
+    return Html("\n".join(lines))
