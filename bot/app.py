@@ -1,4 +1,9 @@
-"""The one factory: main() and the tests build the bot the same way."""
+"""The one factory: main() and the tests build the bot the same way.
+
+The composition root: the only module that knows both bot/ and handlers/ (import-linter checks
+it, see pyproject.toml). It builds the services, hands the handlers' renderers and status view
+to the delivery queue, and assembles the routers.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,67 @@ from collections.abc import Callable
 from datetime import datetime
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.strategy import FSMStrategy
 
 from bot.config import Settings
+from bot.delivery import broadcasting, reminders
+from bot.delivery.notices import KIND_CANCELLED, KIND_NOTICE, KIND_PROMOTED
+from bot.delivery.reminders import KIND_FEEDBACK, KIND_REMINDER
+from bot.registration import drafts
 from bot.registration.form import Form, default_form, load_form
 from bot.registration.regions import Regions, default_regions
 from bot.registration.service import RegistrationService
-from bot.runtime import start_runtime, stop_runtime
+from bot.runtime import Feature, Launcher, Runtime
+from bot.staff import commands
 from bot.staff.commands import COMMANDS as PARTICIPANT_COMMANDS
+from bot.telegram import create_bot
 from handlers import get_routers
 from handlers.middlewares import ParticipantMiddleware
+from handlers.participant.feedback import render_feedback
+from handlers.participant.notify import render_promoted
+from handlers.participant.reminders import render_cancelled, render_notice, render_reminder
 from handlers.throttle import ThrottleMiddleware, install_throttle
+from handlers.views.broadcast import StatusView
 from storage.db import Database, utcnow
 from storage.fsm import BoundedEventIsolation, SQLiteStorage
 
 log = logging.getLogger(__name__)
 
 COMMANDS = PARTICIPANT_COMMANDS  # the menu is set by bot/staff/commands.py (a runtime feature)
+
+
+def participant_renderers(runtime: Runtime) -> None:
+    """The Telegram side of what the planner and the registration service queue: reminders,
+    change notices, cancellations, promotions and feedback requests (messages with buttons)."""
+    db, offsets, sender = runtime.db, runtime.settings.reminder_offsets, runtime.sender
+    sender.register(KIND_REMINDER, lambda bot, item: render_reminder(bot, item, db, offsets))
+    sender.register(KIND_NOTICE, lambda bot, item: render_notice(bot, item, db))
+    sender.register(KIND_CANCELLED, lambda bot, item: render_cancelled(bot, item, db))
+    sender.register(KIND_PROMOTED, lambda bot, item: render_promoted(bot, item, db))
+    sender.register(KIND_FEEDBACK, lambda bot, item: render_feedback(bot, item, db))
+
+
+def announcements(runtime: Runtime) -> None:
+    """The broadcaster, showing its progress through the handlers' status message."""
+    settings = runtime.settings
+    view = StatusView(runtime.bot, runtime.db, settings.default_locale, runtime.regions)
+    broadcasting.setup(runtime, view)
+
+
+#: What runs beside polling, in order (bot/runtime.py starts them).
+FEATURES: tuple[Feature, ...] = (
+    reminders.setup,
+    participant_renderers,
+    announcements,
+    drafts.setup,
+    commands.setup,
+)
 
 
 def load_questionnaire(settings: Settings) -> Form:
@@ -64,8 +112,9 @@ def create_dispatcher(
     # Inside the private-chats-only router (handlers/__init__.py): no reads or writes about
     # people who write in a group.
     dp.include_routers(*get_routers([participants]))
-    dp.startup.register(start_runtime)
-    dp.shutdown.register(stop_runtime)
+    launcher = Launcher(settings, db, regions, FEATURES)
+    dp.startup.register(launcher.start)
+    dp.shutdown.register(launcher.stop)
     return dp
 
 
@@ -75,12 +124,6 @@ class TokenRejected(Exception):
 
 async def wait_for_telegram(bot: Bot, *, max_delay: float = 60.0) -> str:
     """getMe until Telegram answers (the network may come up after the bot)."""
-    from aiogram.exceptions import (
-        TelegramNetworkError,
-        TelegramServerError,
-        TelegramUnauthorizedError,
-    )
-
     delay = 1.0
     while True:
         try:
@@ -95,8 +138,6 @@ async def wait_for_telegram(bot: Bot, *, max_delay: float = 60.0) -> str:
 
 
 async def run_bot(settings: Settings) -> None:
-    from bot.telegram import create_bot
-
     async with Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms) as db:
         bot = create_bot(settings)
         dp = create_dispatcher(settings, db)

@@ -1,71 +1,86 @@
-"""What runs beside polling: the delivery queue's sender and the scheduler.
+"""What runs beside polling: the delivery queue's sender, the scheduler and the features.
 
-Features plug in through ``FEATURES``: each module has ``setup(runtime)`` which registers
-outbox renderers, scheduler jobs and startup work. Built in the dispatcher's startup hook and
-stopped in its shutdown hook, so ``python -m bot`` and the tests run exactly the same thing.
+A feature is a function ``setup(runtime)`` that registers outbox renderers, scheduler jobs and
+startup work, and keeps its service on a typed attribute of :class:`Runtime`. Which features
+run, and the handlers' renderers they are given, is decided by the app factory (bot/app.py);
+this module knows no handlers. Built in the dispatcher's startup hook and stopped in its
+shutdown hook, so ``python -m bot`` and the tests run exactly the same thing.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.delivery.sender import Sender
+from bot.registration.regions import Regions
+from bot.telegram import create_bot
 from storage.db import Database
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.delivery.broadcasting import Broadcasting
+    from bot.delivery.reminders import Reminders
+    from bot.registration.drafts import DraftExpiry
+    from bot.staff.commands import CommandMenus
 
-FEATURES = (
-    "bot.delivery.reminders",
-    "bot.delivery.broadcasting",
-    "bot.registration.drafts",
-    "bot.staff.commands",
-)
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Runtime:
     settings: Settings
     db: Database
+    regions: Regions
     dp: Dispatcher
     bot: Bot  # the polling bot (replies); the sender has its own session without retries
     sender: Sender
     scheduler: AsyncIOScheduler
     on_started: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Set by the features' setup (None while a feature is not running).
+    reminders: Reminders | None = None
+    broadcasting: Broadcasting | None = None
+    drafts: DraftExpiry | None = None
+    menus: CommandMenus | None = None
 
 
-async def start_runtime(dispatcher: Dispatcher, bot: Bot) -> None:
-    from bot.telegram import create_bot
-
-    settings: Settings = dispatcher["settings"]
-    db: Database = dispatcher["db"]
-    sender_bot = create_bot(settings, retry=False)
-    sender = Sender(db, sender_bot, rate=settings.broadcast_rate)
-    scheduler = AsyncIOScheduler(timezone="UTC")
-    runtime = Runtime(settings, db, dispatcher, bot, sender, scheduler)
-    dispatcher["runtime"] = runtime
-    dispatcher["sender"] = sender
-    for name in FEATURES:
-        importlib.import_module(name).setup(runtime)
-    scheduler.start()
-    await sender.start()
-    for hook in runtime.on_started:
-        await hook()
+Feature = Callable[[Runtime], None]
 
 
-async def stop_runtime(dispatcher: Dispatcher) -> None:
-    runtime: Runtime | None = dispatcher.workflow_data.get("runtime")
-    if runtime is None:
-        return
-    runtime.scheduler.shutdown(wait=False)
-    await runtime.sender.stop()
-    await runtime.sender.bot.session.close()
-    dispatcher.workflow_data.pop("runtime", None)
+@dataclass(frozen=True, slots=True)
+class Launcher:
+    """The dispatcher's startup and shutdown hooks (registered by bot/app.py): what the
+    runtime is built from, and the features it runs, in order."""
+
+    settings: Settings
+    db: Database
+    regions: Regions
+    features: Sequence[Feature]
+
+    async def start(self, dispatcher: Dispatcher, bot: Bot) -> None:
+        sender_bot = create_bot(self.settings, retry=False)
+        sender = Sender(self.db, sender_bot, rate=self.settings.broadcast_rate)
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        runtime = Runtime(self.settings, self.db, self.regions, dispatcher, bot, sender, scheduler)
+        dispatcher["runtime"] = runtime
+        dispatcher["sender"] = sender
+        for setup in self.features:
+            setup(runtime)
+        scheduler.start()
+        await sender.start()
+        for hook in runtime.on_started:
+            await hook()
+
+    async def stop(self, dispatcher: Dispatcher) -> None:
+        runtime: Runtime | None = dispatcher.workflow_data.get("runtime")
+        if runtime is None:
+            return
+        runtime.scheduler.shutdown(wait=False)
+        await runtime.sender.stop()
+        await runtime.sender.bot.session.close()
+        dispatcher.workflow_data.pop("runtime", None)

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiosqlite
 
-from bot.delivery.progress import KIND, ProgressReporter
+from bot.delivery.progress import KIND, ProgressReporter, Publisher
 from bot.registration.regions import Regions
 from bot.staff.roles import Role
 from storage.broadcasts import Broadcast, BroadcastRepo, Recipient
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
     from bot.delivery.sender import Sender
     from bot.runtime import Runtime
-    from handlers.views.broadcast import StatusView
 
 
 RECENT = timedelta(days=30)  # past events still offered as an audience (materials, thanks)
@@ -294,7 +293,7 @@ class Broadcasting:
     service: BroadcastService
     renderer: BroadcastRenderer
     progress: ProgressReporter
-    view: StatusView
+    view: Publisher
     sender: Sender
 
     def wake(self) -> None:
@@ -302,24 +301,24 @@ class Broadcasting:
         self.sender.wake()
 
 
-def setup(runtime: Runtime) -> None:
-    """Register the renderer, the progress reporter and its restart work."""
-    # The status message is Telegram presentation (texts, the Stop button): it lives with the
-    # handlers and is wired here, as bot/app.py wires the routers.
-    from handlers.views.broadcast import StatusView
+def setup(runtime: Runtime, view: Publisher) -> None:
+    """Register the renderer, the progress reporter and its restart work.
 
+    ``view`` shows an announcement's progress: Telegram presentation (texts, the Stop button)
+    that lives with the handlers and is handed over by the app factory (bot/app.py)."""
     settings = runtime.settings
     service = BroadcastService(
         runtime.db,
-        runtime.dp["regions"],
+        runtime.regions,
         default_zone=settings.zone,
         quiet_hours=settings.quiet_hours,
     )
     renderer = BroadcastRenderer(service.repo)
     runtime.sender.register(KIND, renderer)
-    view = StatusView(runtime.bot, runtime.db, settings.default_locale, runtime.dp["regions"])
     reporter = ProgressReporter(runtime.db, view, on_finished=renderer.forget)
     runtime.sender.listeners.append(reporter.on_batch)
     runtime.on_started.append(reporter.start)
     runtime.dp.shutdown.register(reporter.stop)
-    runtime.dp["broadcasting"] = Broadcasting(service, renderer, reporter, view, runtime.sender)
+    broadcasting = Broadcasting(service, renderer, reporter, view, runtime.sender)
+    runtime.broadcasting = broadcasting
+    runtime.dp["broadcasting"] = broadcasting  # handler data

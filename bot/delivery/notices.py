@@ -136,7 +136,7 @@ async def queue_changes(
 
 
 async def queue_promotions(db: Database, promotions: list[Promotion], now: datetime) -> int:
-    """"A seat has opened" for each person the waiting list promoted (sent by the queue)."""
+    """ "A seat has opened" for each person the waiting list promoted (sent by the queue)."""
     if not promotions:
         return 0
     registrations = RegistrationRepo(db)

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.delivery.notices import KIND_CANCELLED, KIND_NOTICE, KIND_PROMOTED
 from bot.events.durations import parse_offset
 from bot.resilience import Backoff, guarded
 from storage.db import Database, utcnow
@@ -164,27 +163,30 @@ async def plan(
     return Plan(queued, frozenset(moments))
 
 
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """When the planner queues: the settings' offsets and feedback delay, its clock and how
+    often it plans anyway."""
+
+    offsets: tuple[timedelta, ...]
+    feedback_delay: timedelta
+    clock: Callable[[], datetime] = utcnow
+    rescan_seconds: float = RESCAN_SECONDS
+
+
 class Reminders:
     """The planner in the running bot: scheduler jobs at the moments, ``plan_now``."""
 
     def __init__(
-        self,
-        db: Database,
-        sender: Sender,
-        scheduler: AsyncIOScheduler,
-        *,
-        offsets: tuple[timedelta, ...],
-        feedback_delay: timedelta,
-        clock: Callable[[], datetime] = utcnow,
-        rescan_seconds: float = RESCAN_SECONDS,
+        self, db: Database, sender: Sender, scheduler: AsyncIOScheduler, timing: Timing
     ) -> None:
         self.db = db
         self.sender = sender
         self.scheduler = scheduler
-        self.offsets = offsets
-        self.feedback_delay = feedback_delay
-        self.clock = clock
-        self.rescan_seconds = rescan_seconds
+        self.offsets = timing.offsets
+        self.feedback_delay = timing.feedback_delay
+        self.clock = timing.clock
+        self.rescan_seconds = timing.rescan_seconds
         self._lock = asyncio.Lock()
         self._jobs: set[str] = set()
         self._data_version: int | None = None
@@ -289,7 +291,7 @@ class Reminders:
 
 
 def reminders_of(runtime: Runtime | None) -> Reminders | None:
-    return runtime.extra.get("reminders") if runtime is not None else None
+    return runtime.reminders if runtime is not None else None
 
 
 async def plan_now(runtime: Runtime | None) -> None:
@@ -300,29 +302,18 @@ async def plan_now(runtime: Runtime | None) -> None:
 
 
 def setup(runtime: Runtime) -> None:
-    """Renderers of reminders, notices, promotions and feedback requests; the planner's jobs;
-    a first plan at start (what passed while the bot was stopped)."""
-    # The renderers are Telegram messages with buttons: they live with the conversation.
-    from handlers.participant.feedback import render_feedback
-    from handlers.participant.notify import render_promoted
-    from handlers.participant.reminders import render_cancelled, render_notice, render_reminder
+    """The planner's jobs and a first plan at start (what passed while the bot was stopped).
 
+    The renderers of what it queues are Telegram messages with buttons: they live with the
+    conversation, and the app factory (bot/app.py) registers them with the sender."""
     settings = runtime.settings
     reminders = Reminders(
         runtime.db,
         runtime.sender,
         runtime.scheduler,
-        offsets=settings.reminder_offsets,
-        feedback_delay=settings.feedback_delay,
+        Timing(settings.reminder_offsets, settings.feedback_delay),
     )
-    runtime.extra["reminders"] = reminders
-    db, offsets = runtime.db, settings.reminder_offsets
-    sender = runtime.sender
-    sender.register(KIND_REMINDER, lambda bot, item: render_reminder(bot, item, db, offsets))
-    sender.register(KIND_NOTICE, lambda bot, item: render_notice(bot, item, db))
-    sender.register(KIND_CANCELLED, lambda bot, item: render_cancelled(bot, item, db))
-    sender.register(KIND_PROMOTED, lambda bot, item: render_promoted(bot, item, db))
-    sender.register(KIND_FEEDBACK, lambda bot, item: render_feedback(bot, item, db))
+    runtime.reminders = reminders
     reminders.start()
 
     async def first_plan() -> None:

@@ -74,7 +74,7 @@ def setup(runtime: Runtime) -> None:
     expiry = DraftExpiry(
         runtime.db, timedelta(days=settings.draft_ttl_days), staff_ids=settings.admin_ids
     )
-    runtime.extra["drafts"] = expiry
+    runtime.drafts = expiry
     runtime.scheduler.add_job(
         expiry.run,
         "interval",

@@ -27,6 +27,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 
 from bot.i18n import LOCALES, translator
 from bot.staff.roles import RoleKind
+from bot.telegram import create_bot
 from storage.coordinators import CoordinatorRepo
 from storage.db import Database
 from storage.participants import ParticipantRepo
@@ -246,13 +247,11 @@ def setup(runtime: Runtime) -> None:
     The menus have their own session without the polling bot's retries: a failing call
     costs the start one round trip, and the back-off here decides when to try again. (Not
     the sender's session either: its pacing is for the delivery queue's messages.)"""
-    from bot.telegram import create_bot
-
     settings = runtime.settings
     menu_bot = create_bot(settings, retry=False)
     menus = CommandMenus(menu_bot, runtime.db, settings.admin_ids, settings.default_locale)
-    runtime.extra["menus"] = menus
-    runtime.dp["menus"] = menus
+    runtime.menus = menus
+    runtime.dp["menus"] = menus  # handler data
 
     async def close() -> None:
         await menu_bot.session.close()
