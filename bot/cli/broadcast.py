@@ -14,15 +14,23 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
+from bot.delivery.broadcasting import Audience, AudienceError, BroadcastService
+from bot.delivery.html_check import HtmlTextError, plain_to_html, telegram_html
+from bot.registration.regions import default_regions
+from storage.broadcasts import Broadcast, BroadcastRepo, Progress
+from storage.db import Database, utcnow
+
+if TYPE_CHECKING:
+    from bot.cli.command import Subparsers
 
 COMMAND = "broadcast"
 HTML_SUFFIXES = (".html", ".htm")
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     parser = sub.add_parser(
         COMMAND,
         help="queue an announcement, show progress, stop one",
@@ -58,8 +66,6 @@ def _fail(message: str, code: int = 1) -> int:
 
 def read_text(args: argparse.Namespace) -> str:
     """The message as Telegram HTML; ValueError (HtmlTextError, OSError) when unusable."""
-    from bot.delivery.html_check import plain_to_html, telegram_html
-
     if args.text is not None:
         raw, is_html = args.text, args.format != "plain"
     else:
@@ -78,8 +84,6 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.database_path.is_file():
         return _fail(f"no database at {settings.database_path} (set DATABASE_PATH)")
 
-    from storage.db import Database
-
     async with Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms) as db:
         if args.broadcast_command == "status":
             return await status(db, args.id)
@@ -88,19 +92,13 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         return await queue(db, settings, args)
 
 
-def _service(db: Any, settings: Settings) -> Any:
-    from bot.delivery.broadcasting import BroadcastService
-    from bot.registration.regions import default_regions
-
+def _service(db: Database, settings: Settings) -> BroadcastService:
     return BroadcastService(
         db, default_regions(), default_zone=settings.zone, quiet_hours=settings.quiet_hours
     )
 
 
-async def queue(db: Any, settings: Settings, args: argparse.Namespace) -> int:
-    from bot.delivery.broadcasting import Audience, AudienceError
-    from bot.delivery.html_check import HtmlTextError
-
+async def queue(db: Database, settings: Settings, args: argparse.Namespace) -> int:
     try:
         audience = Audience.parse(args.audience)
     except AudienceError as exc:
@@ -126,7 +124,7 @@ async def queue(db: Any, settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _line(broadcast: Any, progress: Any) -> str:
+def _line(broadcast: Broadcast, progress: Progress) -> str:
     parts = [f"sent {progress.sent} of {progress.total}", f"not delivered {progress.undelivered}"]
     if progress.waiting:
         parts.append(f"to send {progress.waiting}")
@@ -140,10 +138,7 @@ def _line(broadcast: Any, progress: Any) -> str:
     )
 
 
-async def status(db: Any, broadcast_id: int | None) -> int:
-    from storage.broadcasts import BroadcastRepo
-    from storage.db import utcnow
-
+async def status(db: Database, broadcast_id: int | None) -> int:
     repo = BroadcastRepo(db)
     if broadcast_id is None:
         latest = await repo.latest(10)
@@ -165,7 +160,7 @@ async def status(db: Any, broadcast_id: int | None) -> int:
     return 0
 
 
-async def stop(db: Any, settings: Settings, broadcast_id: int) -> int:
+async def stop(db: Database, settings: Settings, broadcast_id: int) -> int:
     service = _service(db, settings)
     broadcast = await service.repo.get(broadcast_id)
     if broadcast is None:

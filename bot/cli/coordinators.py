@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.registration.regions import DISTRICT_CODES
+from bot.registration.regions import DISTRICT_CODES, default_regions
+from bot.staff.coordination import INVITE_PREFIX, Coordinators, parse_scope
+from storage.db import Database, utcnow
 
 if TYPE_CHECKING:
-    from bot.staff.coordination import Coordinators
+    from bot.cli.command import Subparsers
 
 COMMAND = "coordinators"
 
@@ -29,7 +32,7 @@ def _user_id(text: str) -> int:
     return int(text)
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Subparsers) -> None:
     parser = sub.add_parser(COMMAND, help="add, remove or list coordinators")
     commands = parser.add_subparsers(dest="coordinators_command", required=True)
     add = commands.add_parser(
@@ -57,17 +60,11 @@ def add_parser(sub: Any) -> None:
 
 def _token(text: str) -> str:
     """The token of 'https://t.me/bot?start=co_TOKEN', 'co_TOKEN' or 'TOKEN'."""
-    from bot.staff.coordination import INVITE_PREFIX
-
     text = text.strip().rsplit("start=", 1)[-1]
     return text.removeprefix(INVITE_PREFIX)
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.registration.regions import default_regions
-    from bot.staff.coordination import Coordinators, parse_scope
-    from storage.db import Database, utcnow
-
     regions = default_regions()
 
     def scope(district: str | None) -> str:
@@ -111,10 +108,11 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _invites(
-    coordinators: Coordinators, settings: Settings, args: argparse.Namespace, scope: Any
+    coordinators: Coordinators,
+    settings: Settings,
+    args: argparse.Namespace,
+    scope: Callable[[str | None], str],
 ) -> int:
-    from storage.db import utcnow
-
     def moment(value: datetime | None) -> str:
         return value.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M") if value else "-"
 
