@@ -36,6 +36,21 @@ class Broadcast:
 
 
 @dataclass(frozen=True, slots=True)
+class NewBroadcast:
+    """An announcement about to be queued: a message to copy (source chat and message) or an
+    HTML text, and where its status message is, if it has one."""
+
+    audience: str
+    total: int
+    created_by: int | None = None
+    text: str | None = None
+    source_chat_id: int | None = None
+    source_message_id: int | None = None
+    status_chat_id: int | None = None
+    status_message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Recipient:
     telegram_id: int
     timezone: str | None
@@ -139,33 +154,20 @@ class BroadcastRepo:
 
     # --- the rows -------------------------------------------------------------------------------
 
-    async def insert(
-        self,
-        conn: aiosqlite.Connection,
-        *,
-        created_by: int | None,
-        audience: str,
-        source_chat_id: int | None,
-        source_message_id: int | None,
-        text: str | None,
-        total: int,
-        status_chat_id: int | None,
-        status_message_id: int | None,
-        now: datetime,
-    ) -> int:
+    async def insert(self, conn: aiosqlite.Connection, new: NewBroadcast, now: datetime) -> int:
         cur = await conn.execute(
             "INSERT INTO broadcasts (created_by, audience, source_chat_id, source_message_id, "
             "text, status, total, status_chat_id, status_message_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
             (
-                created_by,
-                audience,
-                source_chat_id,
-                source_message_id,
-                text,
-                total,
-                status_chat_id,
-                status_message_id,
+                new.created_by,
+                new.audience,
+                new.source_chat_id,
+                new.source_message_id,
+                new.text,
+                new.total,
+                new.status_chat_id,
+                new.status_message_id,
                 to_db(now),
             ),
         )

@@ -32,7 +32,8 @@ def _event(row: aiosqlite.Row) -> Event:
     )
 
 
-def _registration(row: aiosqlite.Row) -> Registration:
+def registration_of(row: aiosqlite.Row) -> Registration:
+    """A ``registrations`` row (also the first columns of a roster entry, storage/roster.py)."""
     return Registration(
         id=row["id"],
         event_id=row["event_id"],
@@ -135,7 +136,7 @@ class RegistrationRepo:
             )
         )
         row = rows[0] if rows else None
-        return _registration(row) if row else None
+        return registration_of(row) if row else None
 
     async def count(self, conn: aiosqlite.Connection, event_id: str, status: RegStatus) -> int:
         async with conn.execute(
@@ -166,7 +167,7 @@ class RegistrationRepo:
         self, conn: aiosqlite.Connection, event_id: str, limit: int
     ) -> list[Registration]:
         return [
-            _registration(r)
+            registration_of(r)
             for r in await conn.execute_fetchall(
                 "SELECT * FROM registrations WHERE event_id = ? AND status = 'waitlisted' "
                 "ORDER BY queued_at, id LIMIT ?",
@@ -238,7 +239,7 @@ class RegistrationRepo:
         self, conn: aiosqlite.Connection, participant_id: int
     ) -> list[Registration]:
         return [
-            _registration(r)
+            registration_of(r)
             for r in await conn.execute_fetchall(
                 "SELECT * FROM registrations WHERE participant_id = ? AND status != 'cancelled'",
                 (participant_id,),
@@ -250,4 +251,4 @@ class RegistrationRepo:
             "SELECT * FROM registrations WHERE event_id = ? ORDER BY registered_at, id",
             (event_id,),
         )
-        return [_registration(r) for r in rows]
+        return [registration_of(r) for r in rows]

@@ -7,28 +7,27 @@ the participants list, the registration sheet and the statistics.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass
 
-from storage.db import Database, from_db
-from storage.models import RegStatus
+from storage.db import Database
+from storage.events import registration_of
+from storage.models import Registration
 from storage.participants import PROFILE
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
-    reg_id: int
-    event_id: str
-    participant_id: int
-    status: RegStatus
-    registered_at: datetime
-    queued_at: datetime
-    cancelled_at: datetime | None
+class Entry(Registration):
+    """A registration with who made it."""
+
     first_name: str
     username: str | None
     region: str | None  # region code, e.g. RU-SVE
     district: str | None  # the participant's federal district
     answers: dict[str, str]  # the profile answers asked for
+
+    @property
+    def reg_id(self) -> int:
+        return self.id
 
 
 class RosterRepo:
@@ -66,13 +65,7 @@ class RosterRepo:
                 answers.setdefault(row["participant_id"], {})[row["question_id"]] = row["value"]
         return [
             Entry(
-                reg_id=row["id"],
-                event_id=row["event_id"],
-                participant_id=row["participant_id"],
-                status=RegStatus(row["status"]),
-                registered_at=from_db(row["registered_at"]),  # type: ignore[arg-type]
-                queued_at=from_db(row["queued_at"]),  # type: ignore[arg-type]
-                cancelled_at=from_db(row["cancelled_at"]),
+                **asdict(registration_of(row)),
                 first_name=row["first_name"],
                 username=row["username"],
                 region=row["region"],

@@ -17,7 +17,7 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from bot.config import Settings
 from bot.delivery.broadcasting import Audience, AudienceKind, Broadcasting
 from bot.registration.drafts import DraftExpiry
-from storage.broadcasts import BroadcastRepo
+from storage.broadcasts import BroadcastRepo, NewBroadcast
 from storage.db import Database, utcnow
 from storage.erasure import fsm_key_names
 from storage.feedback import FeedbackRepo
@@ -251,16 +251,7 @@ async def test_erasure_scrubs_sent_outbox_rows_and_keeps_announcement_counters(
     later = utcnow() + timedelta(days=1)
     async with db.transaction() as conn:
         held_id = await repo.insert(
-            conn,
-            created_by=None,
-            audience="all",
-            source_chat_id=None,
-            source_message_id=None,
-            text="Завтрашнее объявление",
-            total=2,
-            status_chat_id=None,
-            status_message_id=None,
-            now=utcnow(),
+            conn, NewBroadcast(audience="all", total=2, text="Завтрашнее объявление"), utcnow()
         )
         await OutboxRepo.enqueue(
             conn,

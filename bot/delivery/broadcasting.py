@@ -27,7 +27,7 @@ import aiosqlite
 from bot.delivery.progress import KIND, ProgressReporter, Publisher
 from bot.registration.regions import Regions
 from bot.staff.roles import Role
-from storage.broadcasts import Broadcast, BroadcastRepo, Recipient
+from storage.broadcasts import Broadcast, BroadcastRepo, NewBroadcast, Recipient
 from storage.db import Database, utcnow
 from storage.events import EventRepo
 from storage.models import Event
@@ -214,18 +214,17 @@ class BroadcastService:
             people = await self.recipients(checked, conn)
             if not people:
                 return 0, 0
-            broadcast_id = await self.repo.insert(
-                conn,
-                created_by=created_by,
+            new = NewBroadcast(
                 audience=str(checked),
+                total=len(people),
+                created_by=created_by,
+                text=text,
                 source_chat_id=source[0] if source else None,
                 source_message_id=source[1] if source else None,
-                text=text,
-                total=len(people),
                 status_chat_id=status_message[0] if status_message else None,
                 status_message_id=status_message[1] if status_message else None,
-                now=now,
             )
+            broadcast_id = await self.repo.insert(conn, new, now)
             zones: dict[str | None, ZoneInfo] = {}
             items = []
             for person in people:

@@ -71,28 +71,7 @@ async def queue_changes(
     if new.status is EventStatus.CANCELLED:
         if old.status is EventStatus.CANCELLED:
             return 0
-        # Nothing else about this event is worth sending any more.
-        await OutboxRepo.drop(
-            conn,
-            "event_id = ? AND kind IN ('reminder', 'notice', 'promoted', 'feedback')",
-            (new.id,),
-        )
-        people = await attendees(conn, new.id, REGISTRANTS)
-        return await OutboxRepo.enqueue(
-            conn,
-            [
-                NewItem(
-                    key=cancelled_key(new.id, a.participant_id),
-                    chat_id=a.participant_id,
-                    kind=KIND_CANCELLED,
-                    not_before=now,
-                    priority=Priority.NOTICE,
-                    event_id=new.id,
-                )
-                for a in people
-            ],
-            now,
-        )
+        return await _queue_cancelled(conn, new, now)
     changed = changed_fields(old, new)
     restored = old.status is EventStatus.CANCELLED
     if not changed and not restored:
@@ -100,8 +79,41 @@ async def queue_changes(
     if "starts_at" in changed:
         # Reminders of the old time go; the planner queues those of the new time.
         await OutboxRepo.drop(conn, "event_id = ? AND kind = 'reminder'", (new.id,))
-    # A notice not sent yet is overtaken: the new one tells what differs from what the person
-    # was last told (the details before the first of the changes not sent).
+    return await _queue_notices(conn, old, new, restored=restored, now=now)
+
+
+async def _queue_cancelled(conn: aiosqlite.Connection, event: Event, now: datetime) -> int:
+    """One cancellation notice per registrant, and nothing else about this event any more."""
+    await OutboxRepo.drop(
+        conn,
+        "event_id = ? AND kind IN ('reminder', 'notice', 'promoted', 'feedback')",
+        (event.id,),
+    )
+    people = await attendees(conn, event.id, REGISTRANTS)
+    return await OutboxRepo.enqueue(
+        conn,
+        [
+            NewItem(
+                key=cancelled_key(event.id, a.participant_id),
+                chat_id=a.participant_id,
+                kind=KIND_CANCELLED,
+                not_before=now,
+                priority=Priority.NOTICE,
+                event_id=event.id,
+            )
+            for a in people
+        ],
+        now,
+    )
+
+
+async def _queue_notices(
+    conn: aiosqlite.Connection, old: Event, new: Event, *, restored: bool, now: datetime
+) -> int:
+    """One change notice per registrant, telling what differs from what they were last told.
+
+    A notice not sent yet is overtaken: the new one tells what differs from what the person
+    was last told (the details before the first of the changes not sent)."""
     unsent = await OutboxRepo.pending_payloads(conn, KIND_NOTICE, new.id)
     await OutboxRepo.drop(conn, "event_id = ? AND kind = 'notice'", (new.id,))
     fingerprint = details_hash(new)

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aiogram import Bot
@@ -69,12 +70,25 @@ RENDER_RETRY = 5.0
 _RESPONSE_TYPES = (Response[Message], Response[MessageId], Response[bool])
 
 
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """The sender's clock and waits (tests use a fake clock and short waits)."""
+
+    clock: Callable[[], datetime] = utcnow
+    backoff_start: float = BACKOFF_START
+    backoff_cap: float = BACKOFF_CAP
+    stop_timeout: float = 5.0  # how long stop() tries to write what is left
+
+
+DEFAULT_TIMING = Timing()
+
+
 class Sender:
     """Claims due rows, sends them, records the results; never dies (see the module docstring).
 
     Faults of the database (another process holding the write lock past the busy timeout, a
-    full disk) and bugs are waited out with back-off (``backoff_start`` doubling up to
-    ``backoff_cap`` seconds) and logged without flooding (bot/resilience.py). Results that
+    full disk) and bugs are waited out with back-off (``Timing.backoff_start`` doubling up to
+    ``Timing.backoff_cap`` seconds) and logged without flooding (bot/resilience.py). Results that
     cannot be written stay in memory, in order, while their rows stay 'sending' (never claimed
     again in this process), and are written when the database answers again; while more than
     ``max_unwritten`` wait, nothing new is claimed. If the runner task ends anyway, a
@@ -89,10 +103,7 @@ class Sender:
         rate: float,
         renderers: dict[str, Renderer] | None = None,
         poll_interval: float = 1.0,
-        clock: Callable[[], datetime] = utcnow,
-        backoff_start: float = BACKOFF_START,
-        backoff_cap: float = BACKOFF_CAP,
-        stop_timeout: float = 5.0,
+        timing: Timing = DEFAULT_TIMING,
     ) -> None:
         self.db = db
         self.bot = bot
@@ -100,7 +111,7 @@ class Sender:
         self.renderers: dict[str, Renderer] = dict(renderers or {})
         self.listeners: list[Listener] = []
         self.poll_interval = poll_interval
-        self.clock = clock
+        self.clock = timing.clock
         self.rate = rate
         self.limiter = rate_limiter(rate)
         # Every call of the sender's Bot waits for its turn right before it leaves.
@@ -108,7 +119,7 @@ class Sender:
         self.batch = max(10, min(500, int(rate)))
         self.in_flight = asyncio.Semaphore(max(4, min(200, int(rate / 5))))
         self.max_unwritten = 20 * self.batch
-        self.stop_timeout = stop_timeout  # how long stop() tries to write what is left
+        self.stop_timeout = timing.stop_timeout  # how long stop() tries to write what is left
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._resume_at = 0.0  # loop time before which nothing is sent (after a 429)
@@ -120,7 +131,7 @@ class Sender:
         self.claims = Backoff("outbox sender", log, detail=self._unwritten)
         self.writes = Backoff("outbox results", log, detail=self._unwritten)
         self.restarts = Backoff("outbox sender task", log)
-        self.tune_backoff(backoff_start, backoff_cap)
+        self.tune_backoff(timing.backoff_start, timing.backoff_cap)
         self.sent = 0
 
     def register(self, kind: str, renderer: Renderer) -> None:
