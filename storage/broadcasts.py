@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Database, from_db, to_db
+from storage.db import Database, from_row, to_db
 
 #: ``outbox.error`` of rows dropped by "Stop" (the sender writes "no longer relevant" for a
 #: row it had already taken when the announcement was stopped).
@@ -79,20 +79,7 @@ class Progress:
 
 
 def _broadcast(row: aiosqlite.Row) -> Broadcast:
-    return Broadcast(
-        id=row["id"],
-        created_by=row["created_by"],
-        audience=row["audience"],
-        source_chat_id=row["source_chat_id"],
-        source_message_id=row["source_message_id"],
-        text=row["text"],
-        status=row["status"],
-        total=row["total"],
-        status_chat_id=row["status_chat_id"],
-        status_message_id=row["status_message_id"],
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
-        finished_at=from_db(row["finished_at"]),
-    )
+    return from_row(Broadcast, row, moments=("created_at", "finished_at"))
 
 
 _REACHABLE = "p.unreachable_since IS NULL"

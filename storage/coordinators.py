@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Database, from_db, to_db
+from storage.db import Database, from_row, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,22 +144,8 @@ class CoordinatorRepo:
 
 
 def _invite(row: aiosqlite.Row) -> Invite:
-    return Invite(
-        token=row["token"],
-        district=row["district"],
-        created_by=row["created_by"],
-        used_by=row["used_by"],
-        id=row["id"],
-        created_at=from_db(row["created_at"]),
-        expires_at=from_db(row["expires_at"]),
-        revoked_at=from_db(row["revoked_at"]),
-    )
+    return from_row(Invite, row, moments=("created_at", "expires_at", "revoked_at"))
 
 
 def _coordinator(row: aiosqlite.Row) -> Coordinator:
-    return Coordinator(
-        telegram_id=row["telegram_id"],
-        district=row["district"],
-        added_by=row["added_by"],
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
-    )
+    return from_row(Coordinator, row, moments=("created_at",))

@@ -7,13 +7,22 @@ import contextlib
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import fields
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    Row = TypeVar("Row", bound=DataclassInstance)
+else:
+    Row = TypeVar("Row")
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +45,18 @@ def to_db(moment: datetime | None) -> str | None:
 
 def from_db(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
+
+
+def from_row(
+    cls: type[Row], row: aiosqlite.Row, *, moments: Iterable[str] = (), **converted: Any
+) -> Row:
+    """The dataclass ``cls`` from a row whose columns bear its fields' names: the one row
+    mapper of every repository. ``moments`` are stored times (:func:`from_db`), ``converted``
+    the values that need more than a copy (JSON, enums, flags)."""
+    values = {f.name: row[f.name] for f in fields(cls) if f.name not in converted}
+    for name in moments:
+        values[name] = from_db(values[name])
+    return cls(**values, **converted)
 
 
 #: SQLite's primary result codes of a database that is there but cannot take a write now:

@@ -8,23 +8,15 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import Database, from_db, to_db
+from storage.db import Database, from_db, from_row, to_db
 from storage.models import Event, EventCounts, EventStatus, Registration, RegStatus
 
 
 def _event(row: aiosqlite.Row) -> Event:
-    return Event(
-        id=row["id"],
-        title=row["title"],
-        kind=row["kind"],
-        district=row["district"],
-        starts_at=from_db(row["starts_at"]),  # type: ignore[arg-type]
-        duration_minutes=row["duration_minutes"],
-        location=row["location"],
-        online_url=row["online_url"],
-        capacity=row["capacity"],
-        registration_deadline=from_db(row["registration_deadline"]),
-        description=row["description"],
+    return from_row(
+        Event,
+        row,
+        moments=("starts_at", "registration_deadline"),
         questions=json.loads(row["questions"]),
         reminders=json.loads(row["reminders"]) if row["reminders"] is not None else None,
         status=EventStatus(row["status"]),
@@ -34,14 +26,11 @@ def _event(row: aiosqlite.Row) -> Event:
 
 def registration_of(row: aiosqlite.Row) -> Registration:
     """A ``registrations`` row (also the first columns of a roster entry, storage/roster.py)."""
-    return Registration(
-        id=row["id"],
-        event_id=row["event_id"],
-        participant_id=row["participant_id"],
+    return from_row(
+        Registration,
+        row,
+        moments=("registered_at", "queued_at", "cancelled_at"),
         status=RegStatus(row["status"]),
-        registered_at=from_db(row["registered_at"]),  # type: ignore[arg-type]
-        queued_at=from_db(row["queued_at"]),  # type: ignore[arg-type]
-        cancelled_at=from_db(row["cancelled_at"]),
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import Database, from_db, to_db
+from storage.db import Database, from_db, from_row, to_db
 
 
 class Priority(IntEnum):
@@ -71,18 +71,7 @@ class Outcome:
 
 
 def _item(row: aiosqlite.Row) -> OutItem:
-    return OutItem(
-        id=row["id"],
-        dedup_key=row["dedup_key"],
-        chat_id=row["chat_id"],
-        kind=row["kind"],
-        payload=json.loads(row["payload"]),
-        priority=row["priority"],
-        not_before=from_db(row["not_before"]),  # type: ignore[arg-type]
-        attempts=row["attempts"],
-        event_id=row["event_id"],
-        broadcast_id=row["broadcast_id"],
-    )
+    return from_row(OutItem, row, moments=("not_before",), payload=json.loads(row["payload"]))
 
 
 class OutboxRepo:

@@ -6,26 +6,18 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Database, from_db, to_db
+from storage.db import Database, from_row, to_db
 from storage.models import Participant
 
 PROFILE = ""  # event_id of profile answers
 
 
 def _participant(row: aiosqlite.Row) -> Participant:
-    return Participant(
-        telegram_id=row["telegram_id"],
-        first_name=row["first_name"],
-        username=row["username"],
-        language=row["language"],
+    return from_row(
+        Participant,
+        row,
+        moments=("consent_at", "unreachable_since", "created_at"),
         language_chosen=bool(row["language_chosen"]),
-        region=row["region"],
-        district=row["district"],
-        timezone=row["timezone"],
-        consent_at=from_db(row["consent_at"]),
-        consent_version=row["consent_version"],
-        unreachable_since=from_db(row["unreachable_since"]),
-        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
     )
 
 
