@@ -26,12 +26,8 @@ def _event(row: aiosqlite.Row) -> Event:
 
 def registration_of(row: aiosqlite.Row) -> Registration:
     """A ``registrations`` row (also the first columns of a roster entry, storage/roster.py)."""
-    return from_row(
-        Registration,
-        row,
-        moments=("registered_at", "queued_at", "cancelled_at"),
-        status=RegStatus(row["status"]),
-    )
+    moments = ("registered_at", "queued_at", "cancelled_at")
+    return from_row(Registration, row, moments=moments, status=RegStatus(row["status"]))
 
 
 class EventRepo:

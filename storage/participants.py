@@ -13,12 +13,8 @@ PROFILE = ""  # event_id of profile answers
 
 
 def _participant(row: aiosqlite.Row) -> Participant:
-    return from_row(
-        Participant,
-        row,
-        moments=("consent_at", "unreachable_since", "created_at"),
-        language_chosen=bool(row["language_chosen"]),
-    )
+    moments = ("consent_at", "unreachable_since", "created_at")
+    return from_row(Participant, row, moments=moments, language_chosen=bool(row["language_chosen"]))
 
 
 class ParticipantRepo:
