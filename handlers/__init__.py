@@ -8,6 +8,7 @@ from aiogram import BaseMiddleware, Router
 
 from handlers import errors, fallback, groups
 from handlers.groups import PRIVATE_CALLBACK, PRIVATE_MESSAGE
+from handlers.middlewares import FormContextMiddleware
 from handlers.participant import (
     events,
     feedback,
@@ -34,7 +35,8 @@ def get_routers(people_middlewares: Sequence[BaseMiddleware] = ()) -> list[Route
     private.callback_query.filter(PRIVATE_CALLBACK)
     # Outer middlewares of a router run before its own filter, so they go one level down.
     people = Router(name="people")
-    for middleware in people_middlewares:
+    # The questionnaire context after them: it takes their translator.
+    for middleware in (*people_middlewares, FormContextMiddleware()):
         people.message.outer_middleware(middleware)
         people.callback_query.outer_middleware(middleware)
     people.include_routers(*feature_routers())

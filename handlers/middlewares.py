@@ -1,4 +1,5 @@
-"""Per-update context: who is writing, in which language (one outer middleware)."""
+"""Per-update context: who is writing, in which language (one outer middleware), and the
+questionnaire context built from it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiogram.types import TelegramObject, User
 
 from bot.i18n import pick_locale, translator
 from bot.staff.roles import PARTICIPANT, role_of
+from handlers.participant.context import FormContext
 from storage.db import Database, utcnow
 from storage.models import Participant
 from storage.participants import ParticipantRepo
@@ -106,3 +108,29 @@ class ParticipantMiddleware(BaseMiddleware):
             or (await role_of(user.id, self.admin_ids, self.db)).is_staff
         ):
             await self._seen(user, participant, named=True)
+
+
+class FormContextMiddleware(BaseMiddleware):
+    """Puts ``ctx`` (handlers/participant/context.py) into the handler data: the bot, the
+    translator, the form, the regions and the registration service in one object.
+
+    Runs after ParticipantMiddleware, whose ``t`` (the person's language) it takes.
+    """
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        data["ctx"] = FormContext(
+            bot=data["bot"],
+            t=data["t"],
+            form=data["form"],
+            regions=data["regions"],
+            registration=data["registration"],
+            chat_id=user.id if user is not None else 0,
+            runtime=data.get("runtime"),
+        )
+        return await handler(event, data)
