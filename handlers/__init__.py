@@ -8,7 +8,6 @@ from aiogram import BaseMiddleware, Router
 
 from handlers import errors, fallback, groups
 from handlers.groups import PRIVATE_CALLBACK, PRIVATE_MESSAGE
-from handlers.middlewares import FormContextMiddleware
 from handlers.participant import (
     events,
     feedback,
@@ -35,8 +34,7 @@ def get_routers(people_middlewares: Sequence[BaseMiddleware] = ()) -> list[Route
     private.callback_query.filter(PRIVATE_CALLBACK)
     # Outer middlewares of a router run before its own filter, so they go one level down.
     people = Router(name="people")
-    # The questionnaire context after them: it takes their translator.
-    for middleware in (*people_middlewares, FormContextMiddleware()):
+    for middleware in people_middlewares:
         people.message.outer_middleware(middleware)
         people.callback_query.outer_middleware(middleware)
     people.include_routers(*feature_routers())

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 
 class ParticipantMiddleware(BaseMiddleware):
-    """Puts ``participant`` (or None), ``role``, ``locale`` and ``t`` into the handler data.
+    """Puts ``participant`` (or None), ``role``, ``locale``, ``t`` and ``ctx`` (the
+    questionnaire context: handlers/participant/context.py) into the handler data.
 
     It writes only when something changed (a first contact, a new name or username, or a
     person marked unreachable who writes again), never to "touch" a row on every update.
@@ -60,6 +61,7 @@ class ParticipantMiddleware(BaseMiddleware):
         data["participant"] = participant
         data["locale"] = locale
         data["t"] = translator(locale)
+        data["ctx"] = form_context(data, user)
         result = await handler(event, data)
         if user is not None and not user.is_bot and not named:
             try:
@@ -110,27 +112,14 @@ class ParticipantMiddleware(BaseMiddleware):
             await self._seen(user, participant, named=True)
 
 
-class FormContextMiddleware(BaseMiddleware):
-    """Puts ``ctx`` (handlers/participant/context.py) into the handler data: the bot, the
-    translator, the form, the regions and the registration service in one object.
-
-    Runs after ParticipantMiddleware, whose ``t`` (the person's language) it takes.
-    """
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        user: User | None = data.get("event_from_user")
-        data["ctx"] = FormContext(
-            bot=data["bot"],
-            t=data["t"],
-            form=data["form"],
-            regions=data["regions"],
-            registration=data["registration"],
-            chat_id=user.id if user is not None else 0,
-            runtime=data.get("runtime"),
-        )
-        return await handler(event, data)
+def form_context(data: dict[str, Any], user: User | None) -> FormContext:
+    """The questionnaire context of this update, from the workflow data and the translator."""
+    return FormContext(
+        bot=data["bot"],
+        t=data["t"],
+        form=data["form"],
+        regions=data["regions"],
+        registration=data["registration"],
+        chat_id=user.id if user is not None else 0,
+        runtime=data.get("runtime"),
+    )

@@ -14,6 +14,7 @@ from handlers.callbacks import EvAction, EventCb, Menu, MenuCb, PageCb
 from handlers.common_ui import show
 from handlers.keyboards import participant as keyboards
 from handlers.participant.context import FormContext
+from handlers.participant.filters import KnownEvent
 from handlers.routing import Routes
 from handlers.views import participant as views
 from storage.db import utcnow
@@ -118,24 +119,16 @@ async def page(
     await send_events_page(callback, callback_data.page, ctx, participant, settings)
 
 
-@routes.callback_query(EventCb.filter(F.action == EvAction.OPEN))
+@routes.callback_query(EventCb.filter(F.action == EvAction.OPEN), KnownEvent())
 async def open_card(
-    callback: CallbackQuery,
-    callback_data: EventCb,
-    ctx: FormContext,
-    participant: Participant | None,
+    callback: CallbackQuery, event: Event, ctx: FormContext, participant: Participant | None
 ) -> None:
-    event = await ctx.event_or_alert(callback, callback_data.event_id)
-    if event is not None:
-        await callback.answer()
-        await send_event_card(callback, event, ctx, participant)
+    await callback.answer()
+    await send_event_card(callback, event, ctx, participant)
 
 
-@routes.callback_query(EventCb.filter(F.action == EvAction.ICS))
-async def calendar_file(callback: CallbackQuery, callback_data: EventCb, ctx: FormContext) -> None:
-    event = await ctx.event_or_alert(callback, callback_data.event_id)
-    if event is None:
-        return
+@routes.callback_query(EventCb.filter(F.action == EvAction.ICS), KnownEvent())
+async def calendar_file(callback: CallbackQuery, event: Event, ctx: FormContext) -> None:
     reg = await ctx.registration.registrations.get(event.id, callback.from_user.id)
     if reg is None or reg.status is not RegStatus.REGISTERED:
         # The file carries the join link, which only registered participants get.

@@ -6,9 +6,12 @@ once per participant, event and question; the dialog's place is kept in the FSM
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiogram import Bot, F
+from aiogram.filters import BaseFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -109,23 +112,41 @@ async def render_feedback(bot: Bot, item: OutItem, db: Database) -> bool:
 # --- the dialog -------------------------------------------------------------------------------
 
 
-async def _event_for(
-    callback: CallbackQuery, callback_data: FeedbackCb, ctx: FormContext
-) -> Event | None:
-    """The event, if this person may give feedback on it now; otherwise an alert says why."""
-    t = ctx.t
-    event = await ctx.registration.events.get(callback_data.event_id)
+async def feedback_refusal(
+    callback: CallbackQuery, event: Event | None, ctx: FormContext
+) -> str | None:
+    """Why this person may not give feedback on ``event`` now (a text key), or None."""
     if event is None or event.status is not EventStatus.SCHEDULED:
-        await callback.answer(t.plain("stale.event"), show_alert=True)
-        return None
+        return "stale.event"
     reg = await ctx.registration.registrations.get(event.id, callback.from_user.id)
     if reg is None or reg.status is not RegStatus.REGISTERED:
-        await callback.answer(t.plain("feedback.not_participant"), show_alert=True)
-        return None
+        return "feedback.not_participant"
     if event.ends_at > utcnow():
-        await callback.answer(t.plain("feedback.not_yet"), show_alert=True)
-        return None
-    return event
+        return "feedback.not_yet"
+    return None
+
+
+class FeedbackOpen(BaseFilter):
+    """A feedback button of an event the person may give feedback on now, as ``event``; with
+    ``fits``, also the question it names by position, as ``question``, if the button fits it."""
+
+    def __init__(self, fits: Callable[[Question, FeedbackCb], bool] | None = None) -> None:
+        self.fits = fits
+
+    async def __call__(
+        self, callback: CallbackQuery, callback_data: FeedbackCb, ctx: FormContext
+    ) -> dict[str, Any] | bool:
+        event = await ctx.registration.events.get(callback_data.event_id)
+        if event is None or await feedback_refusal(callback, event, ctx) is not None:
+            return False
+        if self.fits is None:
+            return {"event": event}
+        questions = feedback_questions(event)
+        index = callback_data.q
+        q = questions[index] if 0 <= index < len(questions) else None
+        if q is None or not self.fits(q, callback_data):
+            return False
+        return {"event": event, "question": q}
 
 
 async def _enter(state: FSMContext, event: Event, index: int) -> None:
@@ -174,10 +195,10 @@ async def _store(ctx: FormContext, event: Event, q: Question, value: str) -> boo
 
 
 async def _store_pressed(
-    callback: CallbackQuery, ctx: FormContext, state: FSMContext, event: Event, value: Choice
+    callback: CallbackQuery, ctx: FormContext, state: FSMContext, event: Event, answer: Answer
 ) -> None:
     """An answer by button: stored, the buttons go, the next question comes."""
-    if not await _store(ctx, event, value.q, value.value):
+    if not await _store(ctx, event, answer.q, answer.value):
         await callback.answer(ctx.t.plain("feedback.already"), show_alert=True)
         return
     await callback.answer()
@@ -186,64 +207,57 @@ async def _store_pressed(
 
 
 @dataclass(frozen=True, slots=True)
-class Choice:
+class Answer:
     q: Question
     value: str
 
 
-async def _pressed(
-    callback: CallbackQuery, callback_data: FeedbackCb, ctx: FormContext
-) -> tuple[Event, Question] | None:
-    """The event and the question a SKIP or PICK button names, both still valid."""
-    event = await _event_for(callback, callback_data, ctx)
-    if event is None:
-        return None
-    questions = feedback_questions(event)
-    index = callback_data.q
-    if not 0 <= index < len(questions):
-        await callback.answer(ctx.t.plain("stale.question"), show_alert=True)
-        return None
-    return event, questions[index]
+def _optional(q: Question, _button: FeedbackCb) -> bool:
+    return not q.required
 
 
-@routes.callback_query(FeedbackCb.filter(F.action == FbAction.START))
+def _an_option(q: Question, button: FeedbackCb) -> bool:
+    return q.type is QuestionType.CHOICE and 0 <= button.v < len(q.options)
+
+
+@routes.callback_query(FeedbackCb.filter(F.action == FbAction.START), FeedbackOpen())
 async def on_start(
-    callback: CallbackQuery, callback_data: FeedbackCb, state: FSMContext, ctx: FormContext
+    callback: CallbackQuery, state: FSMContext, ctx: FormContext, event: Event
 ) -> None:
-    event = await _event_for(callback, callback_data, ctx)
-    if event is None:
-        return
     await callback.answer()
     await drop_buttons(callback)
     await ask_next(ctx, state, event)
 
 
-@routes.callback_query(FeedbackCb.filter(F.action == FbAction.SKIP))
+@routes.callback_query(FeedbackCb.filter(F.action == FbAction.SKIP), FeedbackOpen(_optional))
 async def on_skip(
-    callback: CallbackQuery, callback_data: FeedbackCb, state: FSMContext, ctx: FormContext
+    callback: CallbackQuery, state: FSMContext, ctx: FormContext, event: Event, question: Question
 ) -> None:
-    found = await _pressed(callback, callback_data, ctx)
-    if found is None:
-        return
-    event, q = found
-    if q.required:
-        await callback.answer(ctx.t.plain("stale.question"), show_alert=True)
-        return
-    await _store_pressed(callback, ctx, state, event, Choice(q, ""))
+    await _store_pressed(callback, ctx, state, event, Answer(question, ""))
 
 
-@routes.callback_query(FeedbackCb.filter(F.action == FbAction.PICK))
+@routes.callback_query(FeedbackCb.filter(F.action == FbAction.PICK), FeedbackOpen(_an_option))
 async def on_pick(
-    callback: CallbackQuery, callback_data: FeedbackCb, state: FSMContext, ctx: FormContext
+    callback: CallbackQuery,
+    callback_data: FeedbackCb,
+    state: FSMContext,
+    ctx: FormContext,
+    event: Event,
+    question: Question,
 ) -> None:
-    found = await _pressed(callback, callback_data, ctx)
-    if found is None:
-        return
-    event, q = found
-    if q.type is not QuestionType.CHOICE or not 0 <= callback_data.v < len(q.options):
-        await callback.answer(ctx.t.plain("stale.question"), show_alert=True)
-        return
-    await _store_pressed(callback, ctx, state, event, Choice(q, q.options[callback_data.v].id))
+    answer = Answer(question, question.options[callback_data.v].id)
+    await _store_pressed(callback, ctx, state, event, answer)
+
+
+@routes.callback_query(FeedbackCb.filter())
+async def on_stale_feedback(
+    callback: CallbackQuery, callback_data: FeedbackCb, ctx: FormContext
+) -> None:
+    """Last: a button FeedbackOpen refused. The event is not open to this person's feedback
+    (the alert says why), or the question or option it names is no longer there."""
+    event = await ctx.registration.events.get(callback_data.event_id)
+    refusal = await feedback_refusal(callback, event, ctx)
+    await callback.answer(ctx.t.plain(refusal or "stale.question"), show_alert=True)
 
 
 async def _current(ctx: FormContext, state: FSMContext) -> tuple[Event, list[Question], int] | None:

@@ -11,11 +11,12 @@ from handlers.common_ui import show
 from handlers.keyboards import participant as keyboards
 from handlers.participant.context import FormContext
 from handlers.participant.events import send_event_card
+from handlers.participant.filters import KnownEvent
 from handlers.participant.notify import cancel_by_button, notify_promotions
 from handlers.routing import Routes
 from handlers.views import participant as views
 from storage.db import utcnow
-from storage.models import Participant, RegStatus
+from storage.models import Event, Participant, RegStatus
 
 routes = Routes("my")
 
@@ -59,16 +60,10 @@ async def ask_cancel(callback: CallbackQuery, callback_data: EventCb, ctx: FormC
     await show(callback, t("cancel.confirm", title=event.title), keyboards.confirm_cancel(event, t))
 
 
-@routes.callback_query(EventCb.filter(F.action == EvAction.CANCEL_YES))
+@routes.callback_query(EventCb.filter(F.action == EvAction.CANCEL_YES), KnownEvent())
 async def do_cancel(
-    callback: CallbackQuery,
-    callback_data: EventCb,
-    ctx: FormContext,
-    participant: Participant | None,
+    callback: CallbackQuery, event: Event, ctx: FormContext, participant: Participant | None
 ) -> None:
-    event = await ctx.event_or_alert(callback, callback_data.event_id)
-    if event is None:
-        return
     if event.starts_at <= utcnow():
         await callback.answer(ctx.t.plain("stale.already_started"), show_alert=True)
         return

@@ -6,8 +6,6 @@ are in handlers/participant/flow.py; what the dialog stores, in handlers/partici
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
@@ -27,6 +25,7 @@ from handlers.callbacks import AnswerCb, Pick
 from handlers.keyboards import participant as keyboards
 from handlers.participant.context import FormContext, drop_buttons
 from handlers.participant.dialog import QuestionnaireData, keep_draft
+from handlers.participant.filters import AskedNow
 from handlers.participant.flow import Asked, accept, ask_again, current_question, resume
 from handlers.routing import Routes
 from handlers.states import Questionnaire
@@ -115,147 +114,131 @@ async def on_other(message: Message, state: FSMContext, ctx: FormContext) -> Non
     await ask_again(ctx, state, found)
 
 
-# --- answers by button ---------------------------------------------------------------------
+# --- answers by button: one handler per kind, then the stale ones ----------------------------
 
 
-async def _pressed(
+async def _take(
+    callback: CallbackQuery, ctx: FormContext, state: FSMContext, asked: Asked, value: str | None
+) -> None:
+    """A button's answer is taken: its buttons go, the next question comes."""
+    await drop_buttons(callback)
+    await accept(ctx, state, asked, value)
+
+
+def _optional(q: Question, _button: AnswerCb, _ctx: FormContext) -> bool:
+    return not q.required
+
+
+def _an_option(q: Question, button: AnswerCb, _ctx: FormContext) -> bool:
+    return q.type is QuestionType.CHOICE and q.option(button.value) is not None
+
+
+def _a_district(q: Question, button: AnswerCb, ctx: FormContext) -> bool:
+    return q.type is QuestionType.REGION and ctx.regions.district(button.value) is not None
+
+
+def _region_question(q: Question, _button: AnswerCb, _ctx: FormContext) -> bool:
+    return q.type is QuestionType.REGION
+
+
+def _a_region(q: Question, button: AnswerCb, ctx: FormContext) -> bool:
+    return q.type is QuestionType.REGION and ctx.regions.get(button.value) is not None
+
+
+def _consent_question(q: Question, _button: AnswerCb, _ctx: FormContext) -> bool:
+    return q.type is QuestionType.CONSENT
+
+
+@routes.callback_query(AnswerCb.filter(F.kind == Pick.SKIP), AskedNow(_optional))
+async def on_skip(
+    callback: CallbackQuery, state: FSMContext, ctx: FormContext, asked: Asked
+) -> None:
+    await callback.answer(ctx.t.plain("question.skipped"))
+    await _take(callback, ctx, state, asked, None)
+
+
+@routes.callback_query(AnswerCb.filter(F.kind == Pick.OPTION), AskedNow(_an_option))
+async def on_option(
     callback: CallbackQuery,
     callback_data: AnswerCb,
     state: FSMContext,
     ctx: FormContext,
-    fits: Callable[[Question], object],
-) -> Asked | None:
-    """The question a button answers, if it is the one asked now and ``fits`` the button;
-    otherwise the alert says the question is no longer asked."""
-    found = None
-    if await state.get_state() == Questionnaire.answering.state:
-        found = await current_question(ctx, state)
-    if found is None or found.qkey != callback_data.q or not fits(found.q):
-        await callback.answer(ctx.t.plain("stale.question"), show_alert=True)
-        return None
-    return found
-
-
-async def _take(
-    callback: CallbackQuery, ctx: FormContext, state: FSMContext, found: Asked, value: str | None
+    asked: Asked,
 ) -> None:
-    """A button's answer is taken: its buttons go, the next question comes."""
-    await drop_buttons(callback)
-    await accept(ctx, state, found, value)
+    option = asked.q.option(callback_data.value)
+    assert option is not None  # AskedNow checked it
+    await callback.answer(option.label.get(ctx.t.locale))
+    await _take(callback, ctx, state, asked, option.id)
 
 
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.SKIP))
-async def on_skip(
-    callback: CallbackQuery, callback_data: AnswerCb, state: FSMContext, ctx: FormContext
-) -> None:
-    found = await _pressed(callback, callback_data, state, ctx, lambda q: not q.required)
-    if found is not None:
-        await callback.answer(ctx.t.plain("question.skipped"))
-        await _take(callback, ctx, state, found, None)
-
-
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.OPTION))
-async def on_option(
-    callback: CallbackQuery, callback_data: AnswerCb, state: FSMContext, ctx: FormContext
-) -> None:
-    value = callback_data.value
-
-    def fits(q: Question) -> object:
-        return q.type is QuestionType.CHOICE and q.option(value)
-
-    found = await _pressed(callback, callback_data, state, ctx, fits)
-    option = found.q.option(value) if found is not None else None
-    if found is not None and option is not None:
-        await callback.answer(option.label.get(ctx.t.locale))
-        await _take(callback, ctx, state, found, value)
-
-
-def _region_question(q: Question) -> bool:
-    return q.type is QuestionType.REGION
-
-
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.DISTRICT))
+@routes.callback_query(AnswerCb.filter(F.kind == Pick.DISTRICT), AskedNow(_a_district))
 async def on_district(
-    callback: CallbackQuery, callback_data: AnswerCb, state: FSMContext, ctx: FormContext
+    callback: CallbackQuery,
+    callback_data: AnswerCb,
+    state: FSMContext,
+    ctx: FormContext,
+    asked: Asked,
 ) -> None:
     """A district chosen on the way to a region: its regions replace the districts."""
-    value = callback_data.value
-
-    def fits(q: Question) -> object:
-        return _region_question(q) and ctx.regions.district(value)
-
-    found = await _pressed(callback, callback_data, state, ctx, fits)
-    if found is None:
-        return
     await callback.answer()
     data = await QuestionnaireData.load(state)
-    data.district = value
+    data.district = callback_data.value
     await data.save(state)
-    await _replace_buttons(callback, ctx, found, district=value)
+    await _replace_buttons(callback, ctx, asked, district=callback_data.value)
 
 
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.DISTRICTS))
-async def on_districts(
-    callback: CallbackQuery, callback_data: AnswerCb, state: FSMContext, ctx: FormContext
-) -> None:
+@routes.callback_query(AnswerCb.filter(F.kind == Pick.DISTRICTS), AskedNow(_region_question))
+async def on_districts(callback: CallbackQuery, ctx: FormContext, asked: Asked) -> None:
     """Back from a district's regions to the list of districts."""
-    found = await _pressed(callback, callback_data, state, ctx, _region_question)
-    if found is not None:
-        await callback.answer()
-        await _replace_buttons(callback, ctx, found, district=None)
+    await callback.answer()
+    await _replace_buttons(callback, ctx, asked, district=None)
 
 
 async def _replace_buttons(
-    callback: CallbackQuery, ctx: FormContext, found: Asked, *, district: str | None
+    callback: CallbackQuery, ctx: FormContext, asked: Asked, *, district: str | None
 ) -> None:
     if isinstance(callback.message, Message):
-        markup = keyboards.question(found.q, found.qkey, ctx.t, ctx.regions, district=district)
+        markup = keyboards.question(asked.q, asked.qkey, ctx.t, ctx.regions, district=district)
         await callback.message.edit_reply_markup(reply_markup=markup)
 
 
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.REGION))
+@routes.callback_query(AnswerCb.filter(F.kind == Pick.REGION), AskedNow(_a_region))
 async def on_region(
-    callback: CallbackQuery, callback_data: AnswerCb, state: FSMContext, ctx: FormContext
+    callback: CallbackQuery,
+    callback_data: AnswerCb,
+    state: FSMContext,
+    ctx: FormContext,
+    asked: Asked,
 ) -> None:
     region = ctx.regions.get(callback_data.value)
-
-    def fits(q: Question) -> object:
-        return _region_question(q) and region
-
-    found = await _pressed(callback, callback_data, state, ctx, fits)
-    if found is not None and region is not None:
-        await callback.answer(region.name(ctx.t.locale))
-        await _take(callback, ctx, state, found, region.code)
+    assert region is not None  # AskedNow checked it
+    await callback.answer(region.name(ctx.t.locale))
+    await _take(callback, ctx, state, asked, region.code)
 
 
-def _consent_question(q: Question) -> bool:
-    return q.type is QuestionType.CONSENT
-
-
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.AGREE))
+@routes.callback_query(AnswerCb.filter(F.kind == Pick.AGREE), AskedNow(_consent_question))
 async def on_agree(
-    callback: CallbackQuery, callback_data: AnswerCb, state: FSMContext, ctx: FormContext
+    callback: CallbackQuery, state: FSMContext, ctx: FormContext, asked: Asked
 ) -> None:
-    found = await _pressed(callback, callback_data, state, ctx, _consent_question)
-    if found is None:
-        return
     # The consent is recorded now, with this moment, not at the confirmation (152-FZ).
     await ctx.registration.record_consent(ctx.chat_id)
     await callback.answer(ctx.t.plain("consent.thanks"))
-    await _take(callback, ctx, state, found, CONSENT_YES)
+    await _take(callback, ctx, state, asked, CONSENT_YES)
 
 
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.DECLINE))
-async def on_decline(
-    callback: CallbackQuery, callback_data: AnswerCb, state: FSMContext, ctx: FormContext
-) -> None:
-    found = await _pressed(callback, callback_data, state, ctx, _consent_question)
-    if found is None:
-        return
+@routes.callback_query(AnswerCb.filter(F.kind == Pick.DECLINE), AskedNow(_consent_question))
+async def on_decline(callback: CallbackQuery, state: FSMContext, ctx: FormContext) -> None:
     await callback.answer()
     await drop_buttons(callback)
     await state.clear()  # without consent nothing of this dialog is kept
     await ctx.say(ctx.t("consent.declined"), keyboards.main_menu(ctx.t))
+
+
+@routes.callback_query(AnswerCb.filter())
+async def on_stale_answer(callback: CallbackQuery, ctx: FormContext) -> None:
+    """Last: an answer button AskedNow refused (another question is asked now, or none, or
+    the button does not fit it): an old message's button."""
+    await callback.answer(ctx.t.plain("stale.question"), show_alert=True)
 
 
 __all__ = ["keep_draft", "routes"]

@@ -20,11 +20,11 @@ from handlers.keyboards import participant as keyboards
 from handlers.participant.context import FormContext, drop_buttons
 from handlers.participant.dialog import FLOW_REGISTER, QuestionnaireData, keep_draft
 from handlers.participant.events import send_event_card, send_ics
+from handlers.participant.filters import KnownEvent, Shown, SummaryShown, summary_open
 from handlers.participant.flow import Plan, begin, resume
 from handlers.participant.notify import notify_promotions
 from handlers.participant.summary import summary_items
 from handlers.routing import Routes
-from handlers.states import Questionnaire
 from handlers.views import participant as views
 from storage.models import Event, Participant, RegStatus
 
@@ -59,17 +59,14 @@ async def start_registration(
     await begin(ctx, state, event, Plan(FLOW_REGISTER, queue, answers))
 
 
-@routes.callback_query(EventCb.filter(F.action == EvAction.REGISTER))
+@routes.callback_query(EventCb.filter(F.action == EvAction.REGISTER), KnownEvent())
 async def register_button(
     callback: CallbackQuery,
-    callback_data: EventCb,
+    event: Event,
     state: FSMContext,
     ctx: FormContext,
     participant: Participant | None,
 ) -> None:
-    event = await ctx.event_or_alert(callback, callback_data.event_id)
-    if event is None:
-        return
     reason = ctx.registration.closed_reason(event)
     if reason is not None:
         await callback.answer(ctx.t.plain(f"closed.{reason.value}"), show_alert=True)
@@ -87,37 +84,7 @@ async def register_button(
     await start_registration(callback, event, state, ctx, participant)
 
 
-# --- the summary: one handler per button ---------------------------------------------------------
-
-
-async def _stale_summary(callback: CallbackQuery, event_id: str, ctx: FormContext) -> None:
-    reg = await ctx.registration.registrations.get(event_id, callback.from_user.id)
-    if reg is not None and reg.status is RegStatus.REGISTERED:
-        await callback.answer(ctx.t.plain("stale.already_registered"), show_alert=True)
-    elif reg is not None and reg.status is RegStatus.WAITLISTED:
-        await callback.answer(ctx.t.plain("stale.already_waitlisted"), show_alert=True)
-    else:
-        await callback.answer(ctx.t.plain("stale.summary"), show_alert=True)
-
-
-async def _summary_shown(
-    callback: CallbackQuery, callback_data: SummaryCb, state: FSMContext, ctx: FormContext
-) -> tuple[Event, QuestionnaireData] | None:
-    """The event and the dialog of the summary a button belongs to, if that summary is the
-    one shown now; otherwise the alert says why not (and a vanished event ends the dialog)."""
-    data = await QuestionnaireData.load(state)
-    in_summary = (
-        await state.get_state() == Questionnaire.summary.state
-        and data.event_id == callback_data.event_id
-    )
-    if not in_summary:
-        await _stale_summary(callback, callback_data.event_id, ctx)
-        return None
-    event = await ctx.event_or_alert(callback, callback_data.event_id)
-    if event is None:
-        await state.clear()
-        return None
-    return event, data
+# --- the summary: one handler per button, then the stale ones ----------------------------------
 
 
 async def _summary_markup(callback: CallbackQuery, markup: InlineKeyboardMarkup) -> None:
@@ -125,39 +92,27 @@ async def _summary_markup(callback: CallbackQuery, markup: InlineKeyboardMarkup)
         await callback.message.edit_reply_markup(reply_markup=markup)
 
 
-@routes.callback_query(SummaryCb.filter(F.action == SumAction.CONFIRM))
+@routes.callback_query(SummaryCb.filter(F.action == SumAction.CONFIRM), SummaryShown())
 async def on_confirm(
-    callback: CallbackQuery, callback_data: SummaryCb, state: FSMContext, ctx: FormContext
+    callback: CallbackQuery, state: FSMContext, ctx: FormContext, shown: Shown
 ) -> None:
-    found = await _summary_shown(callback, callback_data, state, ctx)
-    if found is not None:
-        await callback.answer()
-        await confirm(ctx, state, found[0], callback)
-
-
-@routes.callback_query(SummaryCb.filter(F.action == SumAction.EDIT))
-async def on_edit(
-    callback: CallbackQuery, callback_data: SummaryCb, state: FSMContext, ctx: FormContext
-) -> None:
-    """ "Change an answer": the summary's buttons become one per answer."""
-    found = await _summary_shown(callback, callback_data, state, ctx)
-    if found is None:
-        return
-    event, data = found
     await callback.answer()
-    items = await summary_items(ctx, event, data.answers)
+    await confirm(ctx, state, shown.event, callback)
+
+
+@routes.callback_query(SummaryCb.filter(F.action == SumAction.EDIT), SummaryShown())
+async def on_edit(callback: CallbackQuery, ctx: FormContext, shown: Shown) -> None:
+    """ "Change an answer": the summary's buttons become one per answer."""
+    await callback.answer()
+    items = await summary_items(ctx, shown.event, shown.dialog.answers)
     choices = [(k, label) for k, label, _ in items]
-    await _summary_markup(callback, keyboards.summary_pick(event.id, choices, ctx.t))
+    await _summary_markup(callback, keyboards.summary_pick(shown.event.id, choices, ctx.t))
 
 
-@routes.callback_query(SummaryCb.filter(F.action == SumAction.BACK))
-async def on_back(
-    callback: CallbackQuery, callback_data: SummaryCb, state: FSMContext, ctx: FormContext
-) -> None:
-    found = await _summary_shown(callback, callback_data, state, ctx)
-    if found is not None:
-        await callback.answer()
-        await _summary_markup(callback, keyboards.summary(found[0].id, ctx.t))
+@routes.callback_query(SummaryCb.filter(F.action == SumAction.BACK), SummaryShown())
+async def on_back(callback: CallbackQuery, ctx: FormContext, shown: Shown) -> None:
+    await callback.answer()
+    await _summary_markup(callback, keyboards.summary(shown.event.id, ctx.t))
 
 
 def _changeable(qkey: str, event: Event, ctx: FormContext) -> bool:
@@ -169,37 +124,56 @@ def _changeable(qkey: str, event: Event, ctx: FormContext) -> bool:
     return q is not None and q.type is not QuestionType.CONSENT
 
 
-@routes.callback_query(SummaryCb.filter(F.action == SumAction.PICK))
+@routes.callback_query(SummaryCb.filter(F.action == SumAction.PICK), SummaryShown())
 async def on_pick(
-    callback: CallbackQuery, callback_data: SummaryCb, state: FSMContext, ctx: FormContext
+    callback: CallbackQuery,
+    callback_data: SummaryCb,
+    state: FSMContext,
+    ctx: FormContext,
+    shown: Shown,
 ) -> None:
     """One answer chosen to change: asked again, then the summary again."""
-    found = await _summary_shown(callback, callback_data, state, ctx)
-    if found is None:
-        return
-    event, data = found
-    items = await summary_items(ctx, event, data.answers)
+    items = await summary_items(ctx, shown.event, shown.dialog.answers)
     index = callback_data.q
     qkey = items[index][0] if index is not None and 0 <= index < len(items) else ""
-    if not _changeable(qkey, event, ctx):
+    if not _changeable(qkey, shown.event, ctx):
         await callback.answer(ctx.t.plain("stale.question"), show_alert=True)
         return
     await callback.answer()
     await drop_buttons(callback)
-    plan = Plan(FLOW_REGISTER, [qkey], data.answers, back_to_summary=True)
-    await begin(ctx, state, event, plan)
+    plan = Plan(FLOW_REGISTER, [qkey], shown.dialog.answers, back_to_summary=True)
+    await begin(ctx, state, shown.event, plan)
 
 
-@routes.callback_query(SummaryCb.filter(F.action == SumAction.CANCEL))
+@routes.callback_query(SummaryCb.filter(F.action == SumAction.CANCEL), SummaryShown())
 async def on_cancel(
-    callback: CallbackQuery, callback_data: SummaryCb, state: FSMContext, ctx: FormContext
+    callback: CallbackQuery, state: FSMContext, ctx: FormContext, shown: Shown
 ) -> None:
-    found = await _summary_shown(callback, callback_data, state, ctx)
-    if found is None:
-        return
     await callback.answer()
     await keep_draft(state)
-    await show(callback, ctx.t("reg.cancelled", title=found[0].title), keyboards.main_menu(ctx.t))
+    title = shown.event.title
+    await show(callback, ctx.t("reg.cancelled", title=title), keyboards.main_menu(ctx.t))
+
+
+@routes.callback_query(SummaryCb.filter())
+async def on_stale_summary(
+    callback: CallbackQuery, callback_data: SummaryCb, state: FSMContext, ctx: FormContext
+) -> None:
+    """Last: a button SummaryShown refused. Its summary is not the one shown now (already
+    confirmed, cancelled, or another event's), or the event is gone (the dialog ends)."""
+    t = ctx.t
+    dialog = await QuestionnaireData.load(state)
+    if await summary_open(state, dialog, callback_data.event_id):
+        await callback.answer(t.plain("stale.event"), show_alert=True)
+        await state.clear()
+        return
+    reg = await ctx.registration.registrations.get(callback_data.event_id, callback.from_user.id)
+    if reg is not None and reg.status is RegStatus.REGISTERED:
+        await callback.answer(t.plain("stale.already_registered"), show_alert=True)
+    elif reg is not None and reg.status is RegStatus.WAITLISTED:
+        await callback.answer(t.plain("stale.already_waitlisted"), show_alert=True)
+    else:
+        await callback.answer(t.plain("stale.summary"), show_alert=True)
 
 
 # --- the confirmation ------------------------------------------------------------------------
