@@ -11,7 +11,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.config import Settings
 from bot.registration.ics import event_ics
 from handlers.callbacks import EvAction, EventCb, Menu, MenuCb, PageCb
-from handlers.common_ui import show
+from handlers.common_ui import acknowledge, show
 from handlers.keyboards import participant as keyboards
 from handlers.participant.context import FormContext
 from handlers.participant.filters import KnownEvent
@@ -93,18 +93,16 @@ async def send_ics(ctx: FormContext, event: Event) -> Message:
 
 
 @routes.message(Command("events"))
-async def cmd_events(
-    message: Message, ctx: FormContext, participant: Participant | None, settings: Settings
-) -> None:
-    await send_events_page(message, 0, ctx, participant, settings)
-
-
 @routes.callback_query(MenuCb.filter(F.action == Menu.EVENTS))
-async def menu_events(
-    callback: CallbackQuery, ctx: FormContext, participant: Participant | None, settings: Settings
+async def events_list(
+    target: Message | CallbackQuery,
+    ctx: FormContext,
+    participant: Participant | None,
+    settings: Settings,
 ) -> None:
-    await callback.answer()
-    await send_events_page(callback, 0, ctx, participant, settings)
+    """/events, or the menu's "Events": the first page."""
+    await acknowledge(target)
+    await send_events_page(target, 0, ctx, participant, settings)
 
 
 @routes.callback_query(PageCb.filter())

@@ -36,9 +36,18 @@ class KnownEvent(BaseFilter):
         return {"event": event} if event is not None else False
 
 
+@dataclass(frozen=True, slots=True)
+class Picked:
+    """What an option or region button picked: the label its alert shows, the value stored."""
+
+    label: str
+    value: str
+
+
 class AskedNow(BaseFilter):
     """The question an answer button answers, as ``asked``: the one asked now, and one the
-    button ``fits`` (an option of it, a region of the list...)."""
+    button ``fits`` (an option of it, a region of the list...). What ``fits`` returned (a
+    Picked, or True) comes as ``picked``."""
 
     def __init__(self, fits: Callable[[Question, AnswerCb, FormContext], object]) -> None:
         self.fits = fits
@@ -51,7 +60,8 @@ class AskedNow(BaseFilter):
         found = await current_question(ctx, state)
         if found is None or found.qkey != callback_data.q:
             return False
-        return {"asked": found} if self.fits(found.q, callback_data, ctx) else False
+        picked = self.fits(found.q, callback_data, ctx)
+        return {"asked": found, "picked": picked} if picked else False
 
 
 async def summary_open(state: FSMContext, dialog: QuestionnaireData, event_id: str) -> bool:

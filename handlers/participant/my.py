@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from handlers.callbacks import EvAction, EventCb, Menu, MenuCb
-from handlers.common_ui import show
+from handlers.common_ui import acknowledge, show
 from handlers.keyboards import participant as keyboards
 from handlers.participant.context import FormContext
 from handlers.participant.events import send_event_card
@@ -31,14 +31,11 @@ async def send_my(target: Message | CallbackQuery, ctx: FormContext) -> None:
 
 
 @routes.message(Command("my"))
-async def cmd_my(message: Message, ctx: FormContext) -> None:
-    await send_my(message, ctx)
-
-
 @routes.callback_query(MenuCb.filter(F.action == Menu.MY))
-async def menu_my(callback: CallbackQuery, ctx: FormContext) -> None:
-    await callback.answer()
-    await send_my(callback, ctx)
+async def my_registrations(target: Message | CallbackQuery, ctx: FormContext) -> None:
+    """/my, or the menu's "My registrations"."""
+    await acknowledge(target)
+    await send_my(target, ctx)
 
 
 @routes.callback_query(EventCb.filter(F.action == EvAction.CANCEL))

@@ -15,7 +15,7 @@ from bot.i18n import Html, Translator
 from bot.registration.flow import PROFILE_SCOPE, key
 from bot.registration.form import QuestionType
 from handlers.callbacks import Menu, MenuCb, ProfAction, ProfileCb
-from handlers.common_ui import show
+from handlers.common_ui import acknowledge, show
 from handlers.keyboards import participant as keyboards
 from handlers.participant.context import FormContext, drop_buttons
 from handlers.participant.dialog import FLOW_PROFILE
@@ -30,20 +30,12 @@ routes = Routes("profile")
 
 
 @routes.message(Command("profile"))
-async def cmd_profile(message: Message, ctx: FormContext) -> None:
-    await show_profile(message, ctx)
-
-
 @routes.callback_query(MenuCb.filter(F.action == Menu.PROFILE))
-async def menu_profile(callback: CallbackQuery, ctx: FormContext) -> None:
-    await callback.answer()
-    await show_profile(callback, ctx)
-
-
 @routes.callback_query(ProfileCb.filter(F.action == ProfAction.SHOW))
-async def on_show(callback: CallbackQuery, ctx: FormContext) -> None:
-    await callback.answer()
-    await show_profile(callback, ctx)
+async def profile(target: Message | CallbackQuery, ctx: FormContext) -> None:
+    """/profile, the menu's "Profile", or "Back" to it."""
+    await acknowledge(target)
+    await show_profile(target, ctx)
 
 
 async def _consented(ctx: FormContext) -> bool:

@@ -25,7 +25,7 @@ from handlers.callbacks import AnswerCb, Pick
 from handlers.keyboards import participant as keyboards
 from handlers.participant.context import FormContext, drop_buttons
 from handlers.participant.dialog import QuestionnaireData, keep_draft
-from handlers.participant.filters import AskedNow
+from handlers.participant.filters import AskedNow, Picked
 from handlers.participant.flow import Asked, accept, ask_again, current_question, resume
 from handlers.routing import Routes
 from handlers.states import Questionnaire
@@ -129,8 +129,9 @@ def _optional(q: Question, _button: AnswerCb, _ctx: FormContext) -> bool:
     return not q.required
 
 
-def _an_option(q: Question, button: AnswerCb, _ctx: FormContext) -> bool:
-    return q.type is QuestionType.CHOICE and q.option(button.value) is not None
+def _an_option(q: Question, button: AnswerCb, ctx: FormContext) -> Picked | None:
+    option = q.option(button.value) if q.type is QuestionType.CHOICE else None
+    return Picked(option.label.get(ctx.t.locale), option.id) if option else None
 
 
 def _a_district(q: Question, button: AnswerCb, ctx: FormContext) -> bool:
@@ -141,8 +142,9 @@ def _region_question(q: Question, _button: AnswerCb, _ctx: FormContext) -> bool:
     return q.type is QuestionType.REGION
 
 
-def _a_region(q: Question, button: AnswerCb, ctx: FormContext) -> bool:
-    return q.type is QuestionType.REGION and ctx.regions.get(button.value) is not None
+def _a_region(q: Question, button: AnswerCb, ctx: FormContext) -> Picked | None:
+    region = ctx.regions.get(button.value) if q.type is QuestionType.REGION else None
+    return Picked(region.name(ctx.t.locale), region.code) if region else None
 
 
 def _consent_question(q: Question, _button: AnswerCb, _ctx: FormContext) -> bool:
@@ -158,17 +160,13 @@ async def on_skip(
 
 
 @routes.callback_query(AnswerCb.filter(F.kind == Pick.OPTION), AskedNow(_an_option))
-async def on_option(
-    callback: CallbackQuery,
-    callback_data: AnswerCb,
-    state: FSMContext,
-    ctx: FormContext,
-    asked: Asked,
+@routes.callback_query(AnswerCb.filter(F.kind == Pick.REGION), AskedNow(_a_region))
+async def on_picked(
+    callback: CallbackQuery, state: FSMContext, ctx: FormContext, asked: Asked, picked: Picked
 ) -> None:
-    option = asked.q.option(callback_data.value)
-    assert option is not None  # AskedNow checked it
-    await callback.answer(option.label.get(ctx.t.locale))
-    await _take(callback, ctx, state, asked, option.id)
+    """An option of a choice, or a region: its name in the alert, its id stored."""
+    await callback.answer(picked.label)
+    await _take(callback, ctx, state, asked, picked.value)
 
 
 @routes.callback_query(AnswerCb.filter(F.kind == Pick.DISTRICT), AskedNow(_a_district))
@@ -200,20 +198,6 @@ async def _replace_buttons(
     if isinstance(callback.message, Message):
         markup = keyboards.question(asked.q, asked.qkey, ctx.t, ctx.regions, district=district)
         await callback.message.edit_reply_markup(reply_markup=markup)
-
-
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.REGION), AskedNow(_a_region))
-async def on_region(
-    callback: CallbackQuery,
-    callback_data: AnswerCb,
-    state: FSMContext,
-    ctx: FormContext,
-    asked: Asked,
-) -> None:
-    region = ctx.regions.get(callback_data.value)
-    assert region is not None  # AskedNow checked it
-    await callback.answer(region.name(ctx.t.locale))
-    await _take(callback, ctx, state, asked, region.code)
 
 
 @routes.callback_query(AnswerCb.filter(F.kind == Pick.AGREE), AskedNow(_consent_question))
