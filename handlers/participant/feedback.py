@@ -115,23 +115,33 @@ async def render_feedback(bot: Bot, item: OutItem, db: Database) -> bool:
 async def feedback_refusal(
     callback: CallbackQuery, event: Event | None, ctx: FormContext
 ) -> str | None:
-    """Why this person may not give feedback on ``event`` now (a text key), or None."""
+    """Why this person may not give feedback on ``event`` now (the alert's text), or None."""
+    t = ctx.t
     if event is None or event.status is not EventStatus.SCHEDULED:
-        return "stale.event"
+        return t.plain("stale.event")
     reg = await ctx.registration.registrations.get(event.id, callback.from_user.id)
     if reg is None or reg.status is not RegStatus.REGISTERED:
-        return "feedback.not_participant"
+        return t.plain("feedback.not_participant")
     if event.ends_at > utcnow():
-        return "feedback.not_yet"
+        return t.plain("feedback.not_yet")
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    q: Question
+    value: str
 
 
 class FeedbackOpen(BaseFilter):
     """A feedback button of an event the person may give feedback on now, as ``event``; with
-    ``fits``, also the question it names by position, as ``question``, if the button fits it."""
+    ``answer_of``, also the answer the button gives to the question it names by position, as
+    ``answer`` (``answer_of`` returns None when the button does not fit the question)."""
 
-    def __init__(self, fits: Callable[[Question, FeedbackCb], bool] | None = None) -> None:
-        self.fits = fits
+    def __init__(
+        self, answer_of: Callable[[Question, FeedbackCb], str | None] | None = None
+    ) -> None:
+        self.answer_of = answer_of
 
     async def __call__(
         self, callback: CallbackQuery, callback_data: FeedbackCb, ctx: FormContext
@@ -139,14 +149,15 @@ class FeedbackOpen(BaseFilter):
         event = await ctx.registration.events.get(callback_data.event_id)
         if event is None or await feedback_refusal(callback, event, ctx) is not None:
             return False
-        if self.fits is None:
+        if self.answer_of is None:
             return {"event": event}
         questions = feedback_questions(event)
         index = callback_data.q
         q = questions[index] if 0 <= index < len(questions) else None
-        if q is None or not self.fits(q, callback_data):
+        value = self.answer_of(q, callback_data) if q is not None else None
+        if q is None or value is None:
             return False
-        return {"event": event, "question": q}
+        return {"event": event, "answer": Answer(q, value)}
 
 
 async def _enter(state: FSMContext, event: Event, index: int) -> None:
@@ -206,18 +217,14 @@ async def _store_pressed(
     await ask_next(ctx, state, event)
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    q: Question
-    value: str
+def _skipped(q: Question, _button: FeedbackCb) -> str | None:
+    return "" if not q.required else None  # a skipped answer is stored empty
 
 
-def _optional(q: Question, _button: FeedbackCb) -> bool:
-    return not q.required
-
-
-def _an_option(q: Question, button: FeedbackCb) -> bool:
-    return q.type is QuestionType.CHOICE and 0 <= button.v < len(q.options)
+def _an_option(q: Question, button: FeedbackCb) -> str | None:
+    if q.type is QuestionType.CHOICE and 0 <= button.v < len(q.options):
+        return q.options[button.v].id
+    return None
 
 
 @routes.callback_query(FeedbackCb.filter(F.action == FbAction.START), FeedbackOpen())
@@ -229,23 +236,12 @@ async def on_start(
     await ask_next(ctx, state, event)
 
 
-@routes.callback_query(FeedbackCb.filter(F.action == FbAction.SKIP), FeedbackOpen(_optional))
-async def on_skip(
-    callback: CallbackQuery, state: FSMContext, ctx: FormContext, event: Event, question: Question
-) -> None:
-    await _store_pressed(callback, ctx, state, event, Answer(question, ""))
-
-
+@routes.callback_query(FeedbackCb.filter(F.action == FbAction.SKIP), FeedbackOpen(_skipped))
 @routes.callback_query(FeedbackCb.filter(F.action == FbAction.PICK), FeedbackOpen(_an_option))
-async def on_pick(
-    callback: CallbackQuery,
-    callback_data: FeedbackCb,
-    state: FSMContext,
-    ctx: FormContext,
-    event: Event,
-    question: Question,
+async def on_answer(
+    callback: CallbackQuery, state: FSMContext, ctx: FormContext, event: Event, answer: Answer
 ) -> None:
-    answer = Answer(question, question.options[callback_data.v].id)
+    """An option picked, or an optional question skipped: stored, then the next question."""
     await _store_pressed(callback, ctx, state, event, answer)
 
 
@@ -257,7 +253,7 @@ async def on_stale_feedback(
     (the alert says why), or the question or option it names is no longer there."""
     event = await ctx.registration.events.get(callback_data.event_id)
     refusal = await feedback_refusal(callback, event, ctx)
-    await callback.answer(ctx.t.plain(refusal or "stale.question"), show_alert=True)
+    await callback.answer(refusal or ctx.t.plain("stale.question"), show_alert=True)
 
 
 async def _current(ctx: FormContext, state: FSMContext) -> tuple[Event, list[Question], int] | None:

@@ -87,14 +87,14 @@ async def on_contact(message: Message, state: FSMContext, ctx: FormContext) -> N
     assert message.contact is not None and message.from_user is not None
     phone = None
     if found.q.type is not QuestionType.PHONE:
-        problem = "problem.not_now_contact"
+        problem = ctx.t("problem.not_now_contact")
     elif message.contact.user_id != message.from_user.id:
-        problem = "problem.foreign_contact"
+        problem = ctx.t("problem.foreign_contact")
     else:
-        problem = "problem.phone_invalid"
+        problem = ctx.t("problem.phone_invalid")
         phone = _contact_phone(message)
     if phone is None:
-        await message.answer(ctx.t(problem))
+        await message.answer(problem)
         await ask_again(ctx, state, found)
         return
     await _phone_saved(message, ctx, found.q, phone)

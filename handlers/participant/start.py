@@ -10,7 +10,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
 from bot.i18n import LOCALES, Translator, translator
-from bot.registration.service import RegistrationService
 from bot.staff.commands import CommandMenus
 from bot.staff.roles import Role
 from handlers.callbacks import LangCb, Menu, MenuCb
@@ -140,14 +139,14 @@ async def set_language(
     callback: CallbackQuery,
     callback_data: LangCb,
     state: FSMContext,
-    registration: RegistrationService,
-    t: Translator,
+    ctx: FormContext,
     role: Role,
     menus: CommandMenus | None = None,
 ) -> None:
     if callback_data.code not in LOCALES:
-        await callback.answer(t.plain("stale.button"), show_alert=True)
+        await callback.answer(ctx.t.plain("stale.button"), show_alert=True)
         return
+    registration = ctx.registration
     async with registration.db.transaction() as conn:
         await registration.participants.set_language(
             conn, callback.from_user.id, callback_data.code, utcnow()
