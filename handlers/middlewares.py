@@ -114,12 +114,7 @@ class ParticipantMiddleware(BaseMiddleware):
 
 def form_context(data: dict[str, Any], user: User | None) -> FormContext:
     """The questionnaire context of this update, from the workflow data and the translator."""
-    return FormContext(
-        bot=data["bot"],
-        t=data["t"],
-        form=data["form"],
-        regions=data["regions"],
-        registration=data["registration"],
-        chat_id=user.id if user is not None else 0,
-        runtime=data.get("runtime"),
-    )
+    bot, t, form = data["bot"], data["t"], data["form"]
+    regions, registration = data["regions"], data["registration"]
+    chat_id = user.id if user is not None else 0
+    return FormContext(bot, t, form, regions, registration, chat_id, data.get("runtime"))
