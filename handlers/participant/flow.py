@@ -21,6 +21,7 @@ from handlers.participant.dialog import (
     FLOW_PROFILE,
     FLOW_REGISTER,
     Answers,
+    FeedbackData,
     QuestionnaireData,
     keep_draft,
 )
@@ -163,7 +164,7 @@ async def in_questionnaire(state: FSMContext) -> bool:
     current = await state.get_state()
     if current in Questionnaire.__all_states_names__:
         return True
-    return current is not None and (await state.get_data()).get("flow") == FLOW_FEEDBACK
+    return current is not None and (await FeedbackData.load(state)).flow == FLOW_FEEDBACK
 
 
 async def resumable(state: FSMContext) -> bool:
