@@ -23,3 +23,9 @@ async def show(
         await target.bot.send_message(target.from_user.id, text, reply_markup=markup)  # type: ignore[union-attr]
         return
     await target.answer(text, reply_markup=markup)
+
+
+async def acknowledge(target: Message | CallbackQuery) -> None:
+    """A button press is answered (its spinner stops); a command needs nothing."""
+    if isinstance(target, CallbackQuery):
+        await target.answer()

@@ -5,10 +5,18 @@ from __future__ import annotations
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
+from handlers.callbacks import EventCb
 from handlers.keyboards import participant as keyboards
 from handlers.routing import Routes
 
 routes = Routes("fallback")
+
+
+@routes.callback_query(EventCb.filter())
+async def gone_event(callback: CallbackQuery, t: Translator) -> None:
+    """An event's button that KnownEvent (handlers/participant/filters.py) refused: the event
+    is no longer there."""
+    await callback.answer(t.plain("stale.event"), show_alert=True)
 
 
 @routes.callback_query()

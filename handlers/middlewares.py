@@ -1,4 +1,5 @@
-"""Per-update context: who is writing, in which language (one outer middleware)."""
+"""Per-update context: who is writing, in which language (one outer middleware), and the
+questionnaire context built from it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiogram.types import TelegramObject, User
 
 from bot.i18n import pick_locale, translator
 from bot.staff.roles import PARTICIPANT, role_of
+from handlers.participant.context import FormContext
 from storage.db import Database, utcnow
 from storage.models import Participant
 from storage.participants import ParticipantRepo
@@ -19,7 +21,8 @@ log = logging.getLogger(__name__)
 
 
 class ParticipantMiddleware(BaseMiddleware):
-    """Puts ``participant`` (or None), ``role``, ``locale`` and ``t`` into the handler data.
+    """Puts ``participant`` (or None), ``role``, ``locale``, ``t`` and ``ctx`` (the
+    questionnaire context: handlers/participant/context.py) into the handler data.
 
     It writes only when something changed (a first contact, a new name or username, or a
     person marked unreachable who writes again), never to "touch" a row on every update.
@@ -58,6 +61,7 @@ class ParticipantMiddleware(BaseMiddleware):
         data["participant"] = participant
         data["locale"] = locale
         data["t"] = translator(locale)
+        data["ctx"] = form_context(data, user)
         result = await handler(event, data)
         if user is not None and not user.is_bot and not named:
             try:
@@ -106,3 +110,11 @@ class ParticipantMiddleware(BaseMiddleware):
             or (await role_of(user.id, self.admin_ids, self.db)).is_staff
         ):
             await self._seen(user, participant, named=True)
+
+
+def form_context(data: dict[str, Any], user: User | None) -> FormContext:
+    """The questionnaire context of this update, from the workflow data and the translator."""
+    bot, t, form = data["bot"], data["t"], data["form"]
+    regions, registration = data["regions"], data["registration"]
+    chat_id = user.id if user is not None else 0
+    return FormContext(bot, t, form, regions, registration, chat_id, data.get("runtime"))

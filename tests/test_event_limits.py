@@ -83,11 +83,13 @@ def renders(event: Event, locale: str) -> dict[str, Html]:
             event,
             t,
             regions,
-            own_zone="Asia/Vladivostok",
-            seats_left=CAPACITY_MAX - 1,
-            status=RegStatus.REGISTERED,
-            position=None,
-            closed=None,
+            views.CardState(
+                own_zone="Asia/Vladivostok",
+                seats_left=CAPACITY_MAX - 1,
+                status=RegStatus.REGISTERED,
+                position=None,
+                closed=None,
+            ),
         ),
         "registered": views.registered(
             event, t, status=RegStatus.REGISTERED, position=None, already=True, own_zone=None

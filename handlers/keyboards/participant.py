@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -159,7 +162,9 @@ def question(
     district: str | None = None,
     candidates: list[Region] | None = None,
 ) -> InlineKeyboardMarkup | None:
-    """The inline buttons of a question (None when it has none)."""
+    """The inline buttons of a question (None when it has none). A region question shows
+    the ``candidates`` a typed name matched, else the regions of ``district``, else the
+    districts."""
     kb = InlineKeyboardBuilder()
     widths: list[int] = []
     if q.type is QuestionType.CHOICE:
@@ -176,31 +181,8 @@ def question(
         )
         widths = [1, 1]
     elif q.type is QuestionType.REGION:
-        if candidates:
-            for region in candidates:
-                kb.button(
-                    text=region.name(t.locale),
-                    callback_data=AnswerCb(q=qkey, kind=Pick.REGION, value=region.code),
-                )
-            widths = [1] * len(candidates)
-        elif district:
-            subjects = regions.in_district(district)
-            for region in subjects:
-                kb.button(
-                    text=region.name(t.locale),
-                    callback_data=AnswerCb(q=qkey, kind=Pick.REGION, value=region.code),
-                )
-            kb.button(
-                text=t.plain("region.back"), callback_data=AnswerCb(q=qkey, kind=Pick.DISTRICTS)
-            )
-            widths = [2] * ((len(subjects) + 1) // 2) + [1]
-        else:
-            for d in regions.districts:
-                kb.button(
-                    text=short_district(d.name(t.locale)),
-                    callback_data=AnswerCb(q=qkey, kind=Pick.DISTRICT, value=d.code),
-                )
-            widths = [2] * ((len(regions.districts) + 1) // 2)
+        shown = RegionList(regions, district, candidates)
+        widths = shown.buttons(kb, qkey, t)
     if not q.required:
         kb.button(text=t.plain("question.skip"), callback_data=AnswerCb(q=qkey, kind=Pick.SKIP))
         widths.append(1)
@@ -208,6 +190,45 @@ def question(
         return None
     kb.adjust(*widths)
     return kb.as_markup()
+
+
+@dataclass(frozen=True, slots=True)
+class RegionList:
+    """Which list a region question shows: the ``candidates`` of a typed name, the regions of
+    ``district`` (with "back"), or the districts."""
+
+    regions: Regions
+    district: str | None
+    candidates: list[Region] | None
+
+    def buttons(self, kb: InlineKeyboardBuilder, qkey: str, t: Translator) -> list[int]:
+        """Add the buttons; the widths of their rows."""
+        if self.candidates:
+            self._regions(kb, qkey, t, self.candidates)
+            return [1] * len(self.candidates)
+        if self.district:
+            subjects = self.regions.in_district(self.district)
+            self._regions(kb, qkey, t, subjects)
+            kb.button(
+                text=t.plain("region.back"), callback_data=AnswerCb(q=qkey, kind=Pick.DISTRICTS)
+            )
+            return [2] * ((len(subjects) + 1) // 2) + [1]
+        for d in self.regions.districts:
+            kb.button(
+                text=short_district(d.name(t.locale)),
+                callback_data=AnswerCb(q=qkey, kind=Pick.DISTRICT, value=d.code),
+            )
+        return [2] * ((len(self.regions.districts) + 1) // 2)
+
+    @staticmethod
+    def _regions(
+        kb: InlineKeyboardBuilder, qkey: str, t: Translator, regions: Sequence[Region]
+    ) -> None:
+        for region in regions:
+            kb.button(
+                text=region.name(t.locale),
+                callback_data=AnswerCb(q=qkey, kind=Pick.REGION, value=region.code),
+            )
 
 
 def share_phone(t: Translator) -> ReplyKeyboardMarkup:

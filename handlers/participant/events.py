@@ -9,13 +9,12 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.config import Settings
-from bot.i18n import Translator
 from bot.registration.ics import event_ics
-from bot.registration.regions import Regions
-from bot.registration.service import RegistrationService
 from handlers.callbacks import EvAction, EventCb, Menu, MenuCb, PageCb
-from handlers.common_ui import show
+from handlers.common_ui import acknowledge, show
 from handlers.keyboards import participant as keyboards
+from handlers.participant.context import FormContext
+from handlers.participant.filters import KnownEvent
 from handlers.routing import Routes
 from handlers.views import participant as views
 from storage.db import utcnow
@@ -43,125 +42,95 @@ def order_for(events: list[Event], participant: Participant | None) -> list[Even
 async def send_events_page(
     target: Message | CallbackQuery,
     page: int,
-    t: Translator,
+    ctx: FormContext,
     participant: Participant | None,
-    registration: RegistrationService,
     settings: Settings,
 ) -> None:
-    events = order_for(await registration.events.upcoming(utcnow()), participant)
+    events = order_for(await ctx.registration.events.upcoming(utcnow()), participant)
     size = settings.events_page_size
     pages = max(1, math.ceil(len(events) / size))
     page = min(max(page, 0), pages - 1)
     chunk = events[page * size : (page + 1) * size]
-    markup = keyboards.events_page(chunk, page, pages, t)
-    await show(target, views.events_list(chunk, page, pages, t), markup)
+    markup = keyboards.events_page(chunk, page, pages, ctx.t)
+    await show(target, views.events_list(chunk, page, pages, ctx.t), markup)
 
 
 async def send_event_card(
     target: Message | CallbackQuery,
     event: Event,
-    t: Translator,
+    ctx: FormContext,
     participant: Participant | None,
-    registration: RegistrationService,
-    regions: Regions,
 ) -> None:
-    user_id = target.from_user.id if target.from_user else 0
-    reg = await registration.registrations.get(event.id, user_id)
+    registration, t = ctx.registration, ctx.t
+    reg = await registration.registrations.get(event.id, ctx.chat_id)
     status = reg.status if reg and reg.status is not RegStatus.CANCELLED else None
     position = (
-        await registration.registrations.waitlist_position(event.id, user_id)
+        await registration.registrations.waitlist_position(event.id, ctx.chat_id)
         if status is RegStatus.WAITLISTED
         else None
     )
-    closed = registration.closed_reason(event)
-    text = views.event_card(
-        event,
-        t,
-        regions,
+    card = views.CardState(
         own_zone=participant.timezone if participant else None,
         seats_left=await registration.seats_left(event),
         status=status,
         position=position,
-        closed=closed,
+        closed=registration.closed_reason(event),
     )
+    text = views.event_card(event, t, ctx.regions, card)
     if event.status is EventStatus.CANCELLED:
         status = None  # no calendar file or cancel button for a cancelled event
-    markup = keyboards.event_card(event, t, status=status, can_register=closed is None)
+    markup = keyboards.event_card(event, t, status=status, can_register=card.closed is None)
     await show(target, text, markup)
 
 
+async def send_ics(ctx: FormContext, event: Event) -> Message:
+    """The event's calendar file (it carries the join link: registered participants only)."""
+    return await ctx.bot.send_document(
+        ctx.chat_id,
+        BufferedInputFile(event_ics(event, stamp=utcnow()), filename=f"{event.id}.ics"),
+        caption=ctx.t("ics.caption", title=event.title),
+    )
+
+
 @routes.message(Command("events"))
-async def cmd_events(
-    message: Message,
-    t: Translator,
-    participant: Participant | None,
-    registration: RegistrationService,
-    settings: Settings,
-) -> None:
-    await send_events_page(message, 0, t, participant, registration, settings)
-
-
 @routes.callback_query(MenuCb.filter(F.action == Menu.EVENTS))
-async def menu_events(
-    callback: CallbackQuery,
-    t: Translator,
+async def events_list(
+    target: Message | CallbackQuery,
+    ctx: FormContext,
     participant: Participant | None,
-    registration: RegistrationService,
     settings: Settings,
 ) -> None:
-    await callback.answer()
-    await send_events_page(callback, 0, t, participant, registration, settings)
+    """/events, or the menu's "Events": the first page."""
+    await acknowledge(target)
+    await send_events_page(target, 0, ctx, participant, settings)
 
 
 @routes.callback_query(PageCb.filter())
 async def page(
     callback: CallbackQuery,
     callback_data: PageCb,
-    t: Translator,
+    ctx: FormContext,
     participant: Participant | None,
-    registration: RegistrationService,
     settings: Settings,
 ) -> None:
     await callback.answer()
-    await send_events_page(callback, callback_data.page, t, participant, registration, settings)
+    await send_events_page(callback, callback_data.page, ctx, participant, settings)
 
 
-@routes.callback_query(EventCb.filter(F.action == EvAction.OPEN))
+@routes.callback_query(EventCb.filter(F.action == EvAction.OPEN), KnownEvent())
 async def open_card(
-    callback: CallbackQuery,
-    callback_data: EventCb,
-    t: Translator,
-    participant: Participant | None,
-    registration: RegistrationService,
-    regions: Regions,
+    callback: CallbackQuery, event: Event, ctx: FormContext, participant: Participant | None
 ) -> None:
-    event = await registration.events.get(callback_data.event_id)
-    if event is None:
-        await callback.answer(t.plain("stale.event"), show_alert=True)
-        return
     await callback.answer()
-    await send_event_card(callback, event, t, participant, registration, regions)
+    await send_event_card(callback, event, ctx, participant)
 
 
-@routes.callback_query(EventCb.filter(F.action == EvAction.ICS))
-async def calendar_file(
-    callback: CallbackQuery,
-    callback_data: EventCb,
-    t: Translator,
-    registration: RegistrationService,
-) -> None:
-    event = await registration.events.get(callback_data.event_id)
-    if event is None:
-        await callback.answer(t.plain("stale.event"), show_alert=True)
-        return
-    reg = await registration.registrations.get(event.id, callback.from_user.id)
+@routes.callback_query(EventCb.filter(F.action == EvAction.ICS), KnownEvent())
+async def calendar_file(callback: CallbackQuery, event: Event, ctx: FormContext) -> None:
+    reg = await ctx.registration.registrations.get(event.id, callback.from_user.id)
     if reg is None or reg.status is not RegStatus.REGISTERED:
         # The file carries the join link, which only registered participants get.
-        await callback.answer(t.plain("stale.not_registered"), show_alert=True)
+        await callback.answer(ctx.t.plain("stale.not_registered"), show_alert=True)
         return
     await callback.answer()
-    await callback.bot.send_document(  # type: ignore[union-attr]
-        callback.from_user.id,
-        BufferedInputFile(event_ics(event, stamp=utcnow()), filename=f"{event.id}.ics"),
-        caption=t("ics.caption", title=event.title),
-    )
+    await send_ics(ctx, event)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.notices import queue_promotions
 from bot.delivery.reminders import plan_now
@@ -17,6 +17,7 @@ from bot.i18n import Html, Translator, translator
 from bot.registration.service import Promotion, RegistrationService
 from bot.timefmt import duration, when
 from handlers.callbacks import EvAction, EventCb, ReminderCb, RmAction
+from handlers.participant.context import FormContext
 from storage.db import Database, utcnow
 from storage.models import Event, EventStatus, RegStatus
 from storage.outbox import OutItem
@@ -24,6 +25,7 @@ from storage.reminders import event_and_attendee
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+
 
 @functools.lru_cache(maxsize=1024)
 def when_cached(moment: datetime, t: Translator, own_zone: str | None) -> Html:
@@ -82,6 +84,19 @@ async def notify_promotions(
         if promotions:
             runtime.sender.wake()
         await plan_now(runtime)
+
+
+async def cancel_by_button(
+    callback: CallbackQuery, event: Event, ctx: FormContext
+) -> list[Promotion] | None:
+    """Cancel the person's registration from a button: who moves up from the waiting list,
+    or None (after an alert) when there was nothing to cancel."""
+    outcome = await ctx.registration.cancel(callback.from_user.id, event.id)
+    if outcome.was is None:
+        await callback.answer(ctx.t.plain("stale.nothing_to_cancel"), show_alert=True)
+        return None
+    await callback.answer(ctx.t.plain("cancel.done_short"))
+    return outcome.promoted
 
 
 async def render_promoted(bot: Bot, item: OutItem, db: Database) -> bool:

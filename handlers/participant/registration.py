@@ -4,33 +4,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass
+from typing import TypeVar
 
-from aiogram import Bot, F
+from aiogram import F
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.i18n import Translator
 from bot.registration.flow import EVENT_SCOPE, PROFILE_SCOPE, by_scope, key, split
-from bot.registration.form import Form, QuestionType
-from bot.registration.ics import event_ics
-from bot.registration.regions import Regions
-from bot.registration.service import RegisterOutcome, RegistrationError, RegistrationService
+from bot.registration.form import QuestionType
+from bot.registration.service import RegisterOutcome, RegistrationError
 from handlers.callbacks import EvAction, EventCb, SumAction, SummaryCb
 from handlers.common_ui import show
 from handlers.keyboards import participant as keyboards
-from handlers.participant.events import send_event_card
+from handlers.participant.context import FormContext, drop_buttons
+from handlers.participant.dialog import FLOW_REGISTER, QuestionnaireData, keep_draft
+from handlers.participant.events import send_event_card, send_ics
+from handlers.participant.filters import KnownEvent, Shown, SummaryShown, summary_open
+from handlers.participant.flow import Plan, begin, resume
 from handlers.participant.notify import notify_promotions
-from handlers.participant.questionnaire import FLOW_REGISTER, begin, keep_draft
 from handlers.participant.summary import summary_items
 from handlers.routing import Routes
-from handlers.states import Questionnaire
 from handlers.views import participant as views
-from storage.db import utcnow
 from storage.models import Event, Participant, RegStatus
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -41,94 +37,137 @@ async def start_registration(
     target: Message | CallbackQuery,
     event: Event,
     state: FSMContext,
-    t: Translator,
+    ctx: FormContext,
     participant: Participant | None,
-    form: Form,
-    regions: Regions,
-    registration: RegistrationService,
 ) -> None:
-    user_id = target.from_user.id if target.from_user else 0
-    bot = target.bot
-    assert bot is not None
+    registration = ctx.registration
     reason = registration.closed_reason(event)
-    reg = await registration.registrations.get(event.id, user_id)
+    reg = await registration.registrations.get(event.id, ctx.chat_id)
     if reason is not None or (reg is not None and reg.status is not RegStatus.CANCELLED):
-        await send_event_card(target, event, t, participant, registration, regions)
+        await send_event_card(target, event, ctx, participant)
         return
-    data = await state.get_data()
     if await state.get_state() is not None:
         await keep_draft(state)  # another dialog was open: keep what it collected
-        data = await state.get_data()
-    draft: dict[str, str | None] = dict(data.get("draft") or {})
-    draft_event = data.get("draft_event") or {}
-    if draft_event.get("event_id") == event.id:
-        draft.update(draft_event.get("answers") or {})
+    draft = (await QuestionnaireData.load(state)).prefill(event.id)
     missing = [key(PROFILE_SCOPE, q.id) for q in await registration.missing_profile(participant)]
     wanted = missing + [key(EVENT_SCOPE, q.id) for q in registration.event_questions(event)]
     answers = {k: draft[k] for k in wanted if k in draft}
     queue = [k for k in wanted if k not in answers]
     if queue:
         intro = "reg.intro_new" if missing else "reg.intro_known"
-        await bot.send_message(user_id, t(intro, title=event.title))
-    await begin(
-        bot,
-        user_id,
-        state,
-        flow=FLOW_REGISTER,
-        queue=queue,
-        answers=answers,
-        event_id=event.id,
-        t=t,
-        form=form,
-        regions=regions,
-        event=event,
-        registration=registration,
-    )
+        await ctx.say(ctx.t(intro, title=event.title))
+    await begin(ctx, state, event, Plan(FLOW_REGISTER, queue, answers))
 
 
-@routes.callback_query(EventCb.filter(F.action == EvAction.REGISTER))
+@routes.callback_query(EventCb.filter(F.action == EvAction.REGISTER), KnownEvent())
 async def register_button(
     callback: CallbackQuery,
-    callback_data: EventCb,
+    event: Event,
     state: FSMContext,
-    t: Translator,
+    ctx: FormContext,
     participant: Participant | None,
-    form: Form,
-    regions: Regions,
-    registration: RegistrationService,
 ) -> None:
-    event = await registration.events.get(callback_data.event_id)
-    if event is None:
-        await callback.answer(t.plain("stale.event"), show_alert=True)
-        return
-    reason = registration.closed_reason(event)
+    reason = ctx.registration.closed_reason(event)
     if reason is not None:
-        await callback.answer(t.plain(f"closed.{reason.value}"), show_alert=True)
+        await callback.answer(ctx.t.plain(f"closed.{reason.value}"), show_alert=True)
     else:
         await callback.answer()
-    data = await state.get_data()
+    data = await QuestionnaireData.load(state)
     if (
         await state.get_state() is not None
-        and data.get("event_id") == event.id
-        and data.get("flow") == FLOW_REGISTER
+        and data.event_id == event.id
+        and data.flow == FLOW_REGISTER
     ):
         # A double tap, or the button pressed again: continue, do not start over.
-        from handlers.participant.questionnaire import resume
-
-        await resume(bot_of(callback), callback.from_user.id, state, t, form, regions, registration)
+        await resume(ctx, state)
         return
-    await start_registration(callback, event, state, t, participant, form, regions, registration)
+    await start_registration(callback, event, state, ctx, participant)
 
 
-def bot_of(callback: CallbackQuery) -> Bot:
-    assert callback.bot is not None
-    return callback.bot
+# --- the summary: one handler per button, then the stale ones ----------------------------------
 
 
-async def _stale_summary(
-    callback: CallbackQuery, event_id: str, t: Translator, registration: RegistrationService
+async def _summary_markup(callback: CallbackQuery, markup: InlineKeyboardMarkup) -> None:
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=markup)
+
+
+@routes.callback_query(SummaryCb.filter(F.action == SumAction.CONFIRM), SummaryShown())
+async def on_confirm(
+    callback: CallbackQuery, state: FSMContext, ctx: FormContext, shown: Shown
 ) -> None:
-    reg = await registration.registrations.get(event_id, callback.from_user.id)
+    await callback.answer()
+    await confirm(ctx, state, shown.event, callback)
+
+
+@routes.callback_query(SummaryCb.filter(F.action == SumAction.EDIT), SummaryShown())
+async def on_edit(callback: CallbackQuery, ctx: FormContext, shown: Shown) -> None:
+    """ "Change an answer": the summary's buttons become one per answer."""
+    await callback.answer()
+    items = await summary_items(ctx, shown.event, shown.dialog.answers)
+    choices = [(k, label) for k, label, _ in items]
+    await _summary_markup(callback, keyboards.summary_pick(shown.event.id, choices, ctx.t))
+
+
+@routes.callback_query(SummaryCb.filter(F.action == SumAction.BACK), SummaryShown())
+async def on_back(callback: CallbackQuery, ctx: FormContext, shown: Shown) -> None:
+    await callback.answer()
+    await _summary_markup(callback, keyboards.summary(shown.event.id, ctx.t))
+
+
+def _changeable(qkey: str, event: Event, ctx: FormContext) -> bool:
+    """A question of this form or event that can be answered again (not the consent)."""
+    scope, question_id = split(qkey)
+    if scope == EVENT_SCOPE:
+        return any(q.id == question_id for q in ctx.registration.event_questions(event))
+    q = ctx.form.get(question_id) if scope == PROFILE_SCOPE else None
+    return q is not None and q.type is not QuestionType.CONSENT
+
+
+@routes.callback_query(SummaryCb.filter(F.action == SumAction.PICK), SummaryShown())
+async def on_pick(
+    callback: CallbackQuery,
+    callback_data: SummaryCb,
+    state: FSMContext,
+    ctx: FormContext,
+    shown: Shown,
+) -> None:
+    """One answer chosen to change: asked again, then the summary again."""
+    items = await summary_items(ctx, shown.event, shown.dialog.answers)
+    index = callback_data.q
+    qkey = items[index][0] if index is not None and 0 <= index < len(items) else ""
+    if not _changeable(qkey, shown.event, ctx):
+        await callback.answer(ctx.t.plain("stale.question"), show_alert=True)
+        return
+    await callback.answer()
+    await drop_buttons(callback)
+    plan = Plan(FLOW_REGISTER, [qkey], shown.dialog.answers, back_to_summary=True)
+    await begin(ctx, state, shown.event, plan)
+
+
+@routes.callback_query(SummaryCb.filter(F.action == SumAction.CANCEL), SummaryShown())
+async def on_cancel(
+    callback: CallbackQuery, state: FSMContext, ctx: FormContext, shown: Shown
+) -> None:
+    await callback.answer()
+    await keep_draft(state)
+    title = shown.event.title
+    await show(callback, ctx.t("reg.cancelled", title=title), keyboards.main_menu(ctx.t))
+
+
+@routes.callback_query(SummaryCb.filter())
+async def on_stale_summary(
+    callback: CallbackQuery, callback_data: SummaryCb, state: FSMContext, ctx: FormContext
+) -> None:
+    """Last: a button SummaryShown refused. Its summary is not the one shown now (already
+    confirmed, cancelled, or another event's), or the event is gone (the dialog ends)."""
+    t = ctx.t
+    dialog = await QuestionnaireData.load(state)
+    if await summary_open(state, dialog, callback_data.event_id):
+        await callback.answer(t.plain("stale.event"), show_alert=True)
+        await state.clear()
+        return
+    reg = await ctx.registration.registrations.get(callback_data.event_id, callback.from_user.id)
     if reg is not None and reg.status is RegStatus.REGISTERED:
         await callback.answer(t.plain("stale.already_registered"), show_alert=True)
     elif reg is not None and reg.status is RegStatus.WAITLISTED:
@@ -137,193 +176,76 @@ async def _stale_summary(
         await callback.answer(t.plain("stale.summary"), show_alert=True)
 
 
-@routes.callback_query(SummaryCb.filter())
-async def on_summary(
-    callback: CallbackQuery,
-    callback_data: SummaryCb,
-    state: FSMContext,
-    t: Translator,
-    participant: Participant | None,
-    form: Form,
-    regions: Regions,
-    registration: RegistrationService,
-    runtime: Runtime | None = None,
-) -> None:
-    data = await state.get_data()
-    current_state = await state.get_state()
-    in_summary = (
-        current_state == Questionnaire.summary.state
-        and data.get("event_id") == callback_data.event_id
-    )
-    if not in_summary:
-        await _stale_summary(callback, callback_data.event_id, t, registration)
-        return
-    event = await registration.events.get(callback_data.event_id)
-    bot = bot_of(callback)
-    user_id = callback.from_user.id
-    message = callback.message if isinstance(callback.message, Message) else None
-    if event is None:
-        await callback.answer(t.plain("stale.event"), show_alert=True)
-        await state.clear()
-        return
-    action = callback_data.action
-    if action is SumAction.CONFIRM:
-        await callback.answer()
-        await confirm(
-            bot, user_id, state, t, event, participant, registration, message, runtime=runtime
-        )
-    elif action is SumAction.EDIT:
-        await callback.answer()
-        items = await summary_items(state, t, form, regions, event, registration, user_id)
-        choices = [(k, label) for k, label, _ in items]
-        if message is not None:
-            await message.edit_reply_markup(
-                reply_markup=keyboards.summary_pick(event.id, choices, t)
-            )
-    elif action is SumAction.BACK:
-        await callback.answer()
-        if message is not None:
-            await message.edit_reply_markup(reply_markup=keyboards.summary(event.id, t))
-    elif action is SumAction.PICK:
-        items = await summary_items(state, t, form, regions, event, registration, user_id)
-        index = callback_data.q
-        qkey = items[index][0] if index is not None and 0 <= index < len(items) else ""
-        scope, question_id = split(qkey)
-        known = (scope == PROFILE_SCOPE and form.get(question_id) is not None) or (
-            scope == EVENT_SCOPE
-            and any(q.id == question_id for q in registration.event_questions(event))
-        )
-        q = form.get(question_id) if scope == PROFILE_SCOPE else None
-        if not known or (q is not None and q.type is QuestionType.CONSENT):
-            await callback.answer(t.plain("stale.question"), show_alert=True)
-            return
-        await callback.answer()
-        if message is not None:
-            await message.edit_reply_markup(reply_markup=None)
-        await begin(
-            bot,
-            user_id,
-            state,
-            flow=FLOW_REGISTER,
-            queue=[qkey],
-            answers=data.get("answers", {}),
-            event_id=event.id,
-            t=t,
-            form=form,
-            regions=regions,
-            event=event,
-            registration=registration,
-            back_to_summary=True,
-        )
-    elif action is SumAction.CANCEL:
-        await callback.answer()
-        await keep_draft(state)
-        await show(callback, t("reg.cancelled", title=event.title), keyboards.main_menu(t))
+# --- the confirmation ------------------------------------------------------------------------
 
 
 async def confirm(
-    bot: Bot,
-    user_id: int,
-    state: FSMContext,
-    t: Translator,
-    event: Event,
-    participant: Participant | None,
-    registration: RegistrationService,
-    message: Message | None,
-    *,
-    runtime: Runtime | None = None,
+    ctx: FormContext, state: FSMContext, event: Event, callback: CallbackQuery
 ) -> None:
-    data = await state.get_data()
-    answers = data.get("answers", {})
+    answers = (await QuestionnaireData.load(state)).answers
     try:
-        outcome = await registration.register(
-            user_id, event.id, by_scope(answers, PROFILE_SCOPE), by_scope(answers, EVENT_SCOPE)
+        outcome = await ctx.registration.register(
+            ctx.chat_id, event.id, by_scope(answers, PROFILE_SCOPE), by_scope(answers, EVENT_SCOPE)
         )
     except RegistrationError as exc:
         await keep_draft(state)
-        if message is not None:
-            await message.edit_reply_markup(reply_markup=None)
-        await bot.send_message(
-            user_id, t(f"closed.{exc.reason.value}"), reply_markup=keyboards.main_menu(t)
-        )
+        await drop_buttons(callback)
+        await ctx.say(ctx.t(f"closed.{exc.reason.value}"), keyboards.main_menu(ctx.t))
         return
     # The registration is committed: from here on nothing is a failure of the registration.
     # Each step below is logged if it fails and the next one still runs (above all the
     # planner, so the reminders come even when the calendar file could not be sent).
-    await after_commit(bot, user_id, state, t, event, outcome, registration, message, runtime)
+    await after_commit(ctx, state, event, outcome, callback)
 
 
 async def after_commit(
-    bot: Bot,
-    user_id: int,
+    ctx: FormContext,
     state: FSMContext,
-    t: Translator,
     event: Event,
     outcome: RegisterOutcome,
-    registration: RegistrationService,
-    message: Message | None,
-    runtime: Runtime | None,
+    callback: CallbackQuery,
 ) -> None:
     """What follows a committed registration: close the dialog, confirm, send the calendar
     file, queue promotions and plan the reminders. Never raises (the person was registered)."""
-    await _step("clearing the dialog", user_id, event, state.clear())
-    if message is not None:
-        await _step("removing the summary buttons", user_id, event, _drop_buttons(message))
-    fresh = await _step(
-        "reading the profile", user_id, event, registration.participants.get(user_id)
-    )
+    step = Steps(ctx.chat_id, event)
+    await step("clearing the dialog", state.clear())
+    if isinstance(callback.message, Message):
+        await step("removing the summary buttons", drop_buttons(callback))
+    fresh = await step("reading the profile", ctx.registration.participants.get(ctx.chat_id))
     text = views.registered(
         event,
-        t,
+        ctx.t,
         status=outcome.status,
         position=outcome.position,
         already=outcome.already,
         own_zone=fresh.timezone if fresh else None,
     )
-    await _step(
-        "sending the confirmation",
-        user_id,
-        event,
-        bot.send_message(user_id, text, reply_markup=keyboards.main_menu(t)),
-    )
+    await step("sending the confirmation", ctx.say(text, keyboards.main_menu(ctx.t)))
     if outcome.status is RegStatus.REGISTERED:
-        sent = await _step(
-            "sending the calendar file", user_id, event, _send_ics(bot, user_id, t, event)
-        )
+        sent = await step("sending the calendar file", send_ics(ctx, event))
         if sent is None:
             # /my -> the event's card has "Add to calendar": the file is one tap away.
-            await _step(
-                "telling the calendar file was not sent",
-                user_id,
-                event,
-                bot.send_message(user_id, t("reg.ics_failed")),
-            )
+            await step("telling the calendar file was not sent", ctx.say(ctx.t("reg.ics_failed")))
     # Queues "a seat has opened" for anyone promoted and plans the reminders (someone who
     # registers 40 minutes before the start gets "starts in 40 minutes").
-    await _step(
+    await step(
         "queueing promotions and planning reminders",
-        user_id,
-        event,
-        notify_promotions(bot, outcome.promoted, registration, runtime=runtime),
+        notify_promotions(ctx.bot, outcome.promoted, ctx.registration, runtime=ctx.runtime),
     )
 
 
-async def _drop_buttons(message: Message) -> None:
-    await message.edit_reply_markup(reply_markup=None)
+@dataclass(frozen=True, slots=True)
+class Steps:
+    """Awaits one post-commit step; a failure is logged with context and yields None."""
 
+    user_id: int
+    event: Event
 
-async def _send_ics(bot: Bot, user_id: int, t: Translator, event: Event) -> Message:
-    return await bot.send_document(
-        user_id,
-        BufferedInputFile(event_ics(event, stamp=utcnow()), filename=f"{event.id}.ics"),
-        caption=t("ics.caption", title=event.title),
-    )
-
-
-async def _step(what: str, user_id: int, event: Event, work: Awaitable[T]) -> T | None:
-    """Await one post-commit step; a failure is logged with context and yields None."""
-    try:
-        return await work
-    except Exception:
-        log.exception("registration of %s for %s is saved; %s failed", user_id, event.id, what)
-        return None
+    async def __call__(self, what: str, work: Awaitable[T]) -> T | None:
+        try:
+            return await work
+        except Exception:
+            log.exception(
+                "registration of %s for %s is saved; %s failed", self.user_id, self.event.id, what
+            )
+            return None

@@ -9,7 +9,6 @@ moved, was cancelled or has started, a later reminder or a newer notice replaced
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from aiogram import Bot, F
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -18,18 +17,20 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.delivery.notices import details_hash
 from bot.delivery.reminders import due_offset, event_offsets, key_moment
 from bot.i18n import Html, Translator, translator
-from bot.registration.service import RegistrationService
 from bot.timefmt import duration, when
 from handlers.callbacks import Menu, MenuCb, ReminderCb, RmAction
-from handlers.participant.notify import details, event_buttons, notify_promotions
+from handlers.participant.context import FormContext
+from handlers.participant.notify import (
+    cancel_by_button,
+    details,
+    event_buttons,
+    notify_promotions,
+)
 from handlers.routing import Routes
 from storage.db import Database, from_db, utcnow
 from storage.models import Event, EventStatus, RegStatus
 from storage.outbox import OutItem
 from storage.reminders import event_and_attendee
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 routes = Routes("reminders")
 
@@ -166,62 +167,44 @@ async def render_cancelled(bot: Bot, item: OutItem, db: Database) -> bool:
 
 
 async def _active(
-    callback: CallbackQuery, event_id: str, t: Translator, registration: RegistrationService
+    callback: CallbackQuery, callback_data: ReminderCb, ctx: FormContext
 ) -> Event | None:
     """The event, if the person may still cancel; otherwise an alert says why not."""
-    event = await registration.events.get(event_id)
+    event = await ctx.event_or_alert(callback, callback_data.event_id)
     if event is None:
-        await callback.answer(t.plain("stale.event"), show_alert=True)
         return None
-    reg = await registration.registrations.get(event.id, callback.from_user.id)
+    reg = await ctx.registration.registrations.get(event.id, callback.from_user.id)
     if reg is None or reg.status is RegStatus.CANCELLED:
-        await callback.answer(t.plain("stale.nothing_to_cancel"), show_alert=True)
+        await callback.answer(ctx.t.plain("stale.nothing_to_cancel"), show_alert=True)
         return None
     if event.starts_at <= utcnow():
-        await callback.answer(t.plain("stale.already_started"), show_alert=True)
+        await callback.answer(ctx.t.plain("stale.already_started"), show_alert=True)
         return None
     return event
 
 
 @routes.callback_query(ReminderCb.filter(F.action == RmAction.CANT_COME))
-async def cant_come(
-    callback: CallbackQuery,
-    callback_data: ReminderCb,
-    bot: Bot,
-    t: Translator,
-    registration: RegistrationService,
-) -> None:
-    event = await _active(callback, callback_data.event_id, t, registration)
+async def cant_come(callback: CallbackQuery, callback_data: ReminderCb, ctx: FormContext) -> None:
+    event = await _active(callback, callback_data, ctx)
     if event is None:
         return
     await callback.answer()
     # A new message: the reminder keeps its link and buttons if the person changes their mind.
-    await bot.send_message(
-        callback.from_user.id,
-        t("cancel.confirm", title=event.title),
-        reply_markup=confirm_buttons(event, t),
-    )
+    await ctx.say(ctx.t("cancel.confirm", title=event.title), confirm_buttons(event, ctx.t))
 
 
 @routes.callback_query(ReminderCb.filter(F.action == RmAction.YES))
 async def cant_come_yes(
-    callback: CallbackQuery,
-    callback_data: ReminderCb,
-    bot: Bot,
-    t: Translator,
-    registration: RegistrationService,
-    runtime: Runtime | None = None,
+    callback: CallbackQuery, callback_data: ReminderCb, ctx: FormContext
 ) -> None:
-    event = await _active(callback, callback_data.event_id, t, registration)
+    event = await _active(callback, callback_data, ctx)
     if event is None:
         return
-    outcome = await registration.cancel(callback.from_user.id, event.id)
-    if outcome.was is None:
-        await callback.answer(t.plain("stale.nothing_to_cancel"), show_alert=True)
+    promoted = await cancel_by_button(callback, event, ctx)
+    if promoted is None:
         return
-    await callback.answer(t.plain("cancel.done_short"))
-    await _replace(callback, t("cancel.done", title=event.title))
-    await notify_promotions(bot, outcome.promoted, registration, runtime=runtime)
+    await _replace(callback, ctx.t("cancel.done", title=event.title))
+    await notify_promotions(ctx.bot, promoted, ctx.registration, runtime=ctx.runtime)
 
 
 @routes.callback_query(ReminderCb.filter(F.action == RmAction.NO))

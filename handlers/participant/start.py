@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import re
 
-from aiogram import Bot, F
+from aiogram import F
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
 from bot.i18n import LOCALES, Translator, translator
-from bot.registration.form import Form
-from bot.registration.regions import Regions
-from bot.registration.service import RegistrationService
 from bot.staff.commands import CommandMenus
 from bot.staff.roles import Role
 from handlers.callbacks import LangCb, Menu, MenuCb
 from handlers.common_ui import show
 from handlers.keyboards import participant as keyboards
-from handlers.participant.questionnaire import Kept, in_questionnaire, keep_draft, resumable, resume
+from handlers.participant.context import FormContext
+from handlers.participant.dialog import Kept, keep_draft
+from handlers.participant.flow import in_questionnaire, resumable, resume
 from handlers.participant.registration import start_registration
 from handlers.routing import Routes
 from storage.db import utcnow
@@ -38,18 +37,15 @@ async def start_deep_link(
     message: Message,
     command: CommandObject,
     state: FSMContext,
-    t: Translator,
+    ctx: FormContext,
     participant: Participant | None,
-    form: Form,
-    regions: Regions,
-    registration: RegistrationService,
 ) -> None:
     match = EVENT_LINK.match(command.args or "")
-    event = await registration.events.get(match.group(1)) if match else None
+    event = await ctx.registration.events.get(match.group(1)) if match else None
     if event is None:
-        await message.answer(t("start.bad_link"), reply_markup=keyboards.main_menu(t))
+        await message.answer(ctx.t("start.bad_link"), reply_markup=keyboards.main_menu(ctx.t))
         return
-    await start_registration(message, event, state, t, participant, form, regions, registration)
+    await start_registration(message, event, state, ctx, participant)
 
 
 def staff_start(role: Role, t: Translator) -> str:
@@ -94,20 +90,12 @@ async def menu_home(callback: CallbackQuery, state: FSMContext, t: Translator) -
 
 
 @routes.callback_query(MenuCb.filter(F.action == Menu.RESUME))
-async def menu_resume(
-    callback: CallbackQuery,
-    bot: Bot,
-    state: FSMContext,
-    t: Translator,
-    form: Form,
-    regions: Regions,
-    registration: RegistrationService,
-) -> None:
+async def menu_resume(callback: CallbackQuery, state: FSMContext, ctx: FormContext) -> None:
     if not await in_questionnaire(state):  # the staff dialogs resume in their own routers
-        await callback.answer(t.plain("stale.nothing_to_resume"), show_alert=True)
+        await callback.answer(ctx.t.plain("stale.nothing_to_resume"), show_alert=True)
         return
     await callback.answer()
-    await resume(bot, callback.from_user.id, state, t, form, regions, registration)
+    await resume(ctx, state)
 
 
 @routes.message(Command("help"))
@@ -151,14 +139,14 @@ async def set_language(
     callback: CallbackQuery,
     callback_data: LangCb,
     state: FSMContext,
-    registration: RegistrationService,
-    t: Translator,
+    ctx: FormContext,
     role: Role,
     menus: CommandMenus | None = None,
 ) -> None:
     if callback_data.code not in LOCALES:
-        await callback.answer(t.plain("stale.button"), show_alert=True)
+        await callback.answer(ctx.t.plain("stale.button"), show_alert=True)
         return
+    registration = ctx.registration
     async with registration.db.transaction() as conn:
         await registration.participants.set_language(
             conn, callback.from_user.id, callback_data.code, utcnow()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import Html, Translator, esc
+from bot.registration.form import Question, QuestionType
 from bot.registration.regions import Regions
 from bot.registration.service import Closed
 from bot.timefmt import duration, short_date, when
@@ -17,20 +19,24 @@ def cut(value: str, limit: int = VALUE_LIMIT) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
-def event_card(
-    event: Event,
-    t: Translator,
-    regions: Regions,
-    *,
-    own_zone: str | None,
-    seats_left: int | None,
-    status: RegStatus | None,
-    position: int | None,
-    closed: Closed | None,
-) -> Html:
+@dataclass(frozen=True, slots=True)
+class CardState:
+    """What an event card says about the person and the seats, as read just now.
+
+    ``own_zone``: the person's time zone; ``status``: their registration (None when none or
+    cancelled); ``position``: on the waiting list; ``closed``: why registration is closed."""
+
+    own_zone: str | None
+    seats_left: int | None
+    status: RegStatus | None
+    position: int | None
+    closed: Closed | None
+
+
+def event_card(event: Event, t: Translator, regions: Regions, card: CardState) -> Html:
     lines: list[str] = [t("card.title", title=event.title), t(f"kind.{event.kind}")]
     lines.append("")
-    lines.append(t("card.when", when=Html(when(event.starts_at, t, own_zone))))
+    lines.append(t("card.when", when=Html(when(event.starts_at, t, card.own_zone))))
     lines.append(t("card.duration", duration=duration(event.duration_minutes, t)))
     if event.online_url and event.location:
         lines.append(t("card.hybrid", place=event.location))
@@ -42,9 +48,9 @@ def event_card(
         district = regions.district(event.district)
         if district:
             lines.append(t("card.district", district=district.name(t.locale)))
-    if event.capacity is not None and seats_left is not None:
-        if seats_left > 0:
-            lines.append(t("card.seats", left=seats_left, capacity=event.capacity))
+    if event.capacity is not None and card.seats_left is not None:
+        if card.seats_left > 0:
+            lines.append(t("card.seats", left=card.seats_left, capacity=event.capacity))
         else:
             lines.append(t("card.full"))
     if event.registration_deadline:
@@ -55,15 +61,38 @@ def event_card(
     lines.append("")
     if event.status is EventStatus.CANCELLED:
         lines.append(t("closed.cancelled"))  # whatever the person's status was
-    elif status is RegStatus.REGISTERED:
+    elif card.status is RegStatus.REGISTERED:
         lines.append(t("card.you_registered"))
         if event.online_url:
             lines.append(t("card.link", url=event.online_url))
-    elif status is RegStatus.WAITLISTED:
-        lines.append(t("card.you_waitlisted", position=position or 0))
-    elif closed is not None:
-        lines.append(t(f"closed.{closed.value}"))
+    elif card.status is RegStatus.WAITLISTED:
+        lines.append(t("card.you_waitlisted", position=card.position or 0))
+    elif card.closed is not None:
+        lines.append(t(f"closed.{card.closed.value}"))
     return Html("\n".join(lines))
+
+
+def question_text(q: Question, t: Translator, *, number: int | None, total: int | None) -> Html:
+    """A question as asked: the progress, the prompt, and a hint of what is expected."""
+    parts: list[str] = []
+    if number and total and total > 1:
+        parts.append(t("question.progress", n=number, total=total))
+    parts.append(esc(q.prompt.get(t.locale)))
+    if q.type is QuestionType.CONSENT:
+        if q.text is not None:
+            parts.append("")
+            parts.append(t("consent.text", text=q.text.get(t.locale)))
+        if q.url:
+            parts.append(t("consent.link", url=q.url))
+    elif q.type is QuestionType.TEXT:
+        parts.append(t("question.hint_text", limit=q.limit))
+    elif q.type is QuestionType.EMAIL:
+        parts.append(t("question.hint_email"))
+    elif q.type is QuestionType.PHONE:
+        parts.append(t("question.hint_phone"))
+    if not q.required:
+        parts.append(t("question.optional"))
+    return Html("\n".join(parts))
 
 
 def events_list(events: list[Event], page: int, pages: int, t: Translator) -> Html:
@@ -73,11 +102,20 @@ def events_list(events: list[Event], page: int, pages: int, t: Translator) -> Ht
     return Html(head + "\n\n" + t("list.hint"))
 
 
+def answer_lines(items: list[tuple[str, str | None]], t: Translator) -> list[str]:
+    """ "Label: value" per answer (a summary, the profile); a skipped one says so."""
+    return [
+        t(
+            "summary.item",
+            label=label,
+            value=t("summary.skipped") if value in (None, "") else esc(cut(value)),
+        )
+        for label, value in items
+    ]
+
+
 def summary(event: Event, items: list[tuple[str, str | None]], t: Translator) -> Html:
-    lines: list[str] = [t("summary.title", title=event.title), ""]
-    for label, value in items:
-        shown = t("summary.skipped") if value in (None, "") else esc(cut(value))
-        lines.append(t("summary.item", label=label, value=shown))
+    lines: list[str] = [t("summary.title", title=event.title), "", *answer_lines(items, t)]
     lines.append("")
     lines.append(t("summary.question"))
     return Html("\n".join(lines))
@@ -92,10 +130,7 @@ def profile(
 ) -> Html:
     if not items:
         return t("profile.empty")
-    lines: list[str] = [t("profile.title"), ""]
-    for label, value in items:
-        shown = t("summary.skipped") if value in (None, "") else esc(cut(value))
-        lines.append(t("summary.item", label=label, value=shown))
+    lines: list[str] = [t("profile.title"), "", *answer_lines(items, t)]
     if consent_at:
         lines.append("")
         lines.append(t("profile.consent", when=Html(when(consent_at, t, own_zone))))
