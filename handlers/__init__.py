@@ -21,7 +21,7 @@ from handlers.participant import (
 )
 from handlers.staff import broadcast, coordinators, edit, new_event, scope, stats
 from handlers.staff import events as staff_events
-from handlers.staff.context import StaffContextMiddleware
+from handlers.staff.context import staff_context
 
 
 def get_routers(people_middlewares: Sequence[BaseMiddleware] = ()) -> list[Router]:
@@ -53,7 +53,7 @@ def feature_routers() -> list[Router]:
         # update; coordinators (the invitation link and the refusals, for anybody) comes
         # after it, so the refusals see only what it left.
         staff_router(),
-        coordinators.routes.build(),
+        with_context(coordinators.routes.build()),
         # Commands and menu buttons come before the questionnaire, so /cancel, /help, /my ...
         # work in the middle of a dialog; the questionnaire takes plain answers only.
         start.routes.build(),
@@ -65,7 +65,7 @@ def feature_routers() -> list[Router]:
         # The message step of /broadcast takes any message in its state, so it comes after
         # the participant's commands (/cancel, /my ... work in the middle); it checks the role
         # itself. With the refusals of /broadcast and its buttons to whoever is not staff.
-        broadcast.text_routes.build(),
+        with_context(broadcast.text_routes.build()),
         # Feedback and the questionnaire take free text in their FSM states.
         feedback.routes.build(),
         questionnaire.routes.build(),
@@ -78,15 +78,14 @@ def feature_routers() -> list[Router]:
 def staff_router() -> Router:
     """Every staff feature under one router whose filter checks the role once per update
     (IsStaff; whoever fails it goes on to the refusals); the admin's /coordinators one level
-    down, under IsAdmin. ``ctx`` (handlers/staff/context.py) is put in for every handler here.
+    down, under IsAdmin. Every handler here gets ``ctx`` (handlers/staff/context.py).
     scope (the refusal of a press on an event the others did not take) comes last."""
     staff = Router(name="staff")
     admin = coordinators.admin_routes.build()
     for router, role_filter in ((staff, IsStaff()), (admin, IsAdmin())):
         router.message.filter(role_filter)
         router.callback_query.filter(role_filter)
-    staff.message.middleware(StaffContextMiddleware())
-    staff.callback_query.middleware(StaffContextMiddleware())
+    with_context(staff)
     staff.include_routers(
         staff_events.routes.build(),
         new_event.routes.build(),
@@ -97,3 +96,11 @@ def staff_router() -> Router:
         scope.routes.build(),
     )
     return staff
+
+
+def with_context(router: Router) -> Router:
+    """Hands ``ctx`` (a StaffContext) to the handlers of ``router``: its last filter, so it
+    is built only for updates that passed the others."""
+    router.message.filter(staff_context)
+    router.callback_query.filter(staff_context)
+    return router

@@ -15,8 +15,9 @@ import logging
 from aiogram import F
 from aiogram.enums import ContentType
 from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.delivery.broadcasting import Audience, AudienceError, AudienceKind, Broadcasting
 from bot.i18n import Translator
@@ -119,23 +120,16 @@ async def list_districts(
     await show(callback, t("broadcast.choose_district"), view.districts_menu(regions, counts, t))
 
 
-@routes.callback_query(BroadcastCb.filter(F.action == BcAction.ALL), BroadcastFlow.audience)
-async def pick_all(
-    callback: CallbackQuery, state: FSMContext, ctx: StaffContext, broadcasting: Broadcasting
-) -> None:
-    await _chosen(callback, Audience(AudienceKind.ALL), state, ctx, broadcasting)
-
-
-@routes.callback_query(BcDistrictCb.filter(), BroadcastFlow.audience)
-async def pick_district(
-    callback: CallbackQuery,
-    callback_data: BcDistrictCb,
-    state: FSMContext,
-    ctx: StaffContext,
-    broadcasting: Broadcasting,
-) -> None:
-    audience = Audience(AudienceKind.DISTRICT, callback_data.code)
-    await _chosen(callback, audience, state, ctx, broadcasting)
+def chosen(obj: TelegramObject, callback_data: CallbackData) -> dict[str, Audience]:
+    """A filter that hands over the audience a button stands for (everyone, a district, an
+    event's registered, with its waiting list or not)."""
+    if isinstance(callback_data, BcDistrictCb):
+        return {"audience": Audience(AudienceKind.DISTRICT, callback_data.code)}
+    if isinstance(callback_data, BcEventCb):
+        waiting = callback_data.scope is EvScope.WITH_WAITLIST
+        kind = AudienceKind.EVENT_WAIT if waiting else AudienceKind.EVENT
+        return {"audience": Audience(kind, callback_data.event_id)}
+    return {"audience": Audience(AudienceKind.ALL)}
 
 
 @routes.callback_query(BcEventCb.filter(F.scope == EvScope.ASK), BroadcastFlow.audience)
@@ -157,28 +151,17 @@ async def pick_event(
     assert event is not None
     counts = (await service.events.counts([event.id])).get(event.id, EventCounts())
     if not counts.waitlisted:
-        await _chosen(callback, audience, state, ctx, broadcasting)
+        await choose(callback, audience, state, ctx, broadcasting)
         return
     await callback.answer()
     text = t("broadcast.ask_waitlist", title=event.title)
     await show(callback, text, view.waitlist_menu(event, counts, t))
 
 
-@routes.callback_query(BcEventCb.filter(), BroadcastFlow.audience)
-async def pick_event_scope(
-    callback: CallbackQuery,
-    callback_data: BcEventCb,
-    state: FSMContext,
-    ctx: StaffContext,
-    broadcasting: Broadcasting,
-) -> None:
-    """The registered of an event, or with its waiting list too."""
-    waiting = callback_data.scope is EvScope.WITH_WAITLIST
-    kind = AudienceKind.EVENT_WAIT if waiting else AudienceKind.EVENT
-    await _chosen(callback, Audience(kind, callback_data.event_id), state, ctx, broadcasting)
-
-
-async def _chosen(
+@routes.callback_query(BroadcastCb.filter(F.action == BcAction.ALL), BroadcastFlow.audience, chosen)
+@routes.callback_query(BcDistrictCb.filter(), BroadcastFlow.audience, chosen)
+@routes.callback_query(BcEventCb.filter(), BroadcastFlow.audience, chosen)
+async def choose(
     callback: CallbackQuery,
     audience: Audience,
     state: FSMContext,
@@ -205,49 +188,47 @@ async def _chosen(
 # --- step 2: the message ----------------------------------------------------------------------
 
 
+def not_announceable(message: Message) -> str | None:
+    """Why this message cannot be the announcement (the text key), or None."""
+    if message.media_group_id is not None:
+        return "broadcast.no_albums"
+    if message.content_type not in COPYABLE:
+        return "broadcast.not_copyable"
+    first = message.entities[0] if message.text and message.entities else None
+    if first is not None and first.type == "bot_command" and first.offset == 0:
+        return "broadcast.is_command"
+    return None
+
+
 @text_routes.message(BroadcastFlow.message, IsStaff())
 async def got_message(
-    message: Message,
-    state: FSMContext,
-    t: Translator,
-    role: Role,
-    regions: Regions,
-    broadcasting: Broadcasting,
+    message: Message, state: FSMContext, ctx: StaffContext, broadcasting: Broadcasting
 ) -> None:
-    if message.media_group_id is not None:
-        await message.answer(t("broadcast.no_albums"))
-        return
-    if message.content_type not in COPYABLE:
-        await message.answer(t("broadcast.not_copyable"))
-        return
-    if (
-        message.text
-        and message.entities
-        and message.entities[0].type == "bot_command"
-        and (message.entities[0].offset == 0)
-    ):
-        await message.answer(t("broadcast.is_command"))
+    t = ctx.t
+    problem = not_announceable(message)
+    if problem is not None:
+        await message.answer(t(problem))
         return
     draft = await BroadcastDraft.load(state)
     try:  # no audience in the draft: unavailable, as an audience no longer allowed
-        resolved = await broadcasting.service.resolve(Audience.parse(draft.audience or ""), role)
+        audience = Audience.parse(draft.audience or "")
+        resolved = await broadcasting.service.resolve(audience, ctx.role)
     except AudienceError:
+        resolved = None
+    if resolved is None or not resolved.recipients:
         await _leave(state)
-        await message.answer(t("broadcast.unavailable"))
+        await message.answer(
+            t("broadcast.nobody" if resolved is not None else "broadcast.unavailable")
+        )
         return
-    if not resolved.recipients:
-        await _leave(state)
-        await message.answer(t("broadcast.nobody"))
-        return
-    assert message.bot is not None
     # The preview is the copy itself: exactly what the recipients will get.
-    preview = await message.bot.copy_message(
+    preview = await ctx.bot.copy_message(
         chat_id=message.chat.id, from_chat_id=message.chat.id, message_id=message.message_id
     )
     await state.set_state(BroadcastFlow.confirm)
     draft.chat, draft.message = message.chat.id, message.message_id
     await draft.save(state)
-    label = view.audience_label(resolved.audience, resolved.event, regions, t)
+    label = view.audience_label(resolved.audience, resolved.event, ctx.regions, t)
     await message.answer(
         t("broadcast.preview", audience=label, n=view.num(len(resolved.recipients), t)),
         reply_markup=view.confirm_menu(t),

@@ -4,11 +4,10 @@ settings, the profile form, the registration service and (in the running bot) th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import Bot
 from aiogram.types import TelegramObject
 
 from bot.config import Settings
@@ -36,26 +35,9 @@ class StaffContext:
     runtime: Runtime | None = None
 
 
-class StaffContextMiddleware(BaseMiddleware):
-    """Puts ``ctx`` (a StaffContext) into the data of every staff handler. An inner
-    middleware of the staff router: it runs once a handler is chosen, after the role filter,
-    from the workflow data and what the participant middleware put in."""
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        data["ctx"] = StaffContext(
-            bot=data["bot"],
-            db=data["db"],
-            role=data["role"],
-            t=data["t"],
-            regions=data["regions"],
-            settings=data["settings"],
-            form=data["form"],
-            registration=data["registration"],
-            runtime=data.get("runtime"),
-        )
-        return await handler(event, data)
+def staff_context(obj: TelegramObject, **data: Any) -> dict[str, StaffContext]:
+    """A router filter that always passes and hands ``ctx`` to every handler below it, from
+    the workflow data and what the participant middleware put in (aiogram passes what a
+    router's filter returns on to the handlers of that router and of the routers inside)."""
+    given: dict[str, Any] = {f.name: data.get(f.name) for f in fields(StaffContext)}
+    return {"ctx": StaffContext(**given)}

@@ -18,7 +18,6 @@ from magic_filter import MagicFilter
 
 from bot.config import Settings
 from bot.i18n import Html, Translator
-from bot.registration.regions import Regions
 from bot.staff.commands import CommandMenus
 from bot.staff.coordination import ALL, INVITE_PREFIX, Coordinators, InviteRefusal, parse_scope
 from bot.staff.roles import Role
@@ -58,27 +57,21 @@ def coordinators_of(db: Database, settings: Settings) -> Coordinators:
 
 @routes.message(CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX)))
 async def accept_invite(
-    message: Message,
-    command: CommandObject,
-    db: Database,
-    t: Translator,
-    regions: Regions,
-    settings: Settings,
-    menus: CommandMenus | None = None,
+    message: Message, command: CommandObject, ctx: StaffContext, menus: CommandMenus | None = None
 ) -> None:
     assert message.from_user is not None
+    t = ctx.t
     match = INVITE_RE.match(command.args or "")
     if match is None:
         await message.answer(t("coord.invite_bad"))
         return
-    outcome = await coordinators_of(db, settings).accept(
-        match.group(1), message.from_user.id, utcnow()
-    )
+    coordinators = coordinators_of(ctx.db, ctx.settings)
+    outcome = await coordinators.accept(match.group(1), message.from_user.id, utcnow())
     if outcome.invite is None:
         refusal = outcome.refusal or InviteRefusal.BAD
         await message.answer(t(f"coord.invite_{refusal.value}"))
         return
-    scope = scope_name(outcome.invite.district, regions, t)
+    scope = scope_name(outcome.invite.district, ctx.regions, t)
     await message.answer(t("coord.invite_ok", scope=scope))
     if menus is not None:
         await menus.sync()  # the new coordinator's command menu

@@ -151,19 +151,13 @@ async def ask_value(
 
 
 async def propose(
-    target: Message | CallbackQuery,
-    event: Event,
-    draft: EditDraft,
-    state: FSMContext,
-    ctx: StaffContext,
+    target: Message | CallbackQuery, event: Event, draft: EditDraft, ctx: StaffContext
 ) -> None:
-    """Show what changes and wait for "Save"."""
+    """Show what changes and wait for "Save" (the change is kept: ``keep``)."""
     assert draft.field is not None
     field, zone = draft.field, ctx.settings.zone
     old = draft_of(event)
     new = {**old, field: draft.value}
-    await enter(state, EditEvent.confirm)
-    await draft.save(state)
     text = ctx.t(
         "edit.confirm",
         field=ctx.t.plain(f"newevent.field.{field.value}"),
@@ -171,6 +165,12 @@ async def propose(
         new=views.field_value(field, new, ctx.t, ctx.regions, zone),
     )
     await show(target, text, kb.edit_confirm(event.id, field, ctx.t))
+
+
+async def keep(draft: EditDraft, state: FSMContext) -> None:
+    """The proposed change waits for "Save" in the FSM data."""
+    await enter(state, EditEvent.confirm)
+    await draft.save(state)
 
 
 @routes.message(StateFilter(EditEvent.value), F.text, not_command, EventInScope())
@@ -188,7 +188,8 @@ async def on_text(message: Message, event: Event, state: FSMContext, ctx: StaffC
             reply_markup=kb.edit_value(event.id, field, ctx.t),
         )
         return
-    await propose(message, event, draft, state, ctx)
+    await keep(draft, state)
+    await propose(message, event, draft, ctx)
 
 
 @routes.message(StateFilter(EditEvent.value), F.text, not_command)
@@ -224,7 +225,8 @@ async def on_pick(
     callback: CallbackQuery, event: Event, draft: EditDraft, state: FSMContext, ctx: StaffContext
 ) -> None:
     await callback.answer()
-    await propose(callback, event, draft, state, ctx)
+    await keep(draft, state)
+    await propose(callback, event, draft, ctx)
 
 
 @routes.callback_query(CoEditCb.filter(F.action == EdAction.SAVE), Pending(), EventInScope())
