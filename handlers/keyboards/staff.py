@@ -24,6 +24,25 @@ def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
+def column(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    """One button a row, in the order given."""
+    return InlineKeyboardMarkup(inline_keyboard=[[b] for b in buttons])
+
+
+def _to_event(event_id: str, t: Translator) -> InlineKeyboardButton:
+    return _button(
+        t.plain("coord.to_event"), cb.CoEventCb(action=cb.CoAction.OPEN, event_id=event_id)
+    )
+
+
+def _back_to_edit(event_id: str, t: Translator) -> InlineKeyboardButton:
+    return _button(t.plain("edit.back"), cb.CoEventCb(action=cb.CoAction.EDIT, event_id=event_id))
+
+
+def _admin(text: str, action: cb.AdmAction, value: str = "") -> InlineKeyboardButton:
+    return _button(text, cb.CoordAdminCb(action=action, value=value))
+
+
 def _nav(
     page: int, pages: int, t: Translator, make: Callable[[int], CallbackData]
 ) -> list[InlineKeyboardButton]:
@@ -84,34 +103,20 @@ def people(event_id: str, page: int, pages: int, t: Translator) -> InlineKeyboar
     )
     if nav:
         kb.row(*nav)
-    kb.row(
-        _button(t.plain("coord.to_event"), cb.CoEventCb(action=cb.CoAction.OPEN, event_id=event_id))
-    )
+    kb.row(_to_event(event_id, t))
     return kb.as_markup()
 
 
 def confirm_cancel(event_id: str, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.row(
-        _button(
-            t.plain("coord.cancel_yes"),
-            cb.CoEventCb(action=cb.CoAction.CANCEL_YES, event_id=event_id),
-        )
+    yes = cb.CoEventCb(action=cb.CoAction.CANCEL_YES, event_id=event_id)
+    no = cb.CoEventCb(action=cb.CoAction.OPEN, event_id=event_id)
+    return column(
+        _button(t.plain("coord.cancel_yes"), yes), _button(t.plain("coord.cancel_no"), no)
     )
-    kb.row(
-        _button(
-            t.plain("coord.cancel_no"), cb.CoEventCb(action=cb.CoAction.OPEN, event_id=event_id)
-        )
-    )
-    return kb.as_markup()
 
 
 def back_to_event(event_id: str, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.row(
-        _button(t.plain("coord.to_event"), cb.CoEventCb(action=cb.CoAction.OPEN, event_id=event_id))
-    )
-    return kb.as_markup()
+    return column(_to_event(event_id, t))
 
 
 # --- choosing a kind or a district (the /newevent dialog and an edit) ----------------------
@@ -148,19 +153,14 @@ def new_districts(t: Translator, regions: Regions) -> InlineKeyboardMarkup:
 
 
 def skip(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=t.plain("newevent.skip"), callback_data=cb.NewEventCb(action=cb.NeAction.SKIP))
-    return kb.as_markup()
+    return column(_button(t.plain("newevent.skip"), cb.NewEventCb(action=cb.NeAction.SKIP)))
 
 
 def new_confirm(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("newevent.create"), callback_data=cb.NewEventCb(action=cb.NeAction.CREATE)
+    return column(
+        _button(t.plain("newevent.create"), cb.NewEventCb(action=cb.NeAction.CREATE)),
+        _button(t.plain("newevent.abort"), cb.NewEventCb(action=cb.NeAction.ABORT)),
     )
-    kb.button(text=t.plain("newevent.abort"), callback_data=cb.NewEventCb(action=cb.NeAction.ABORT))
-    kb.adjust(1)
-    return kb.as_markup()
 
 
 # --- editing --------------------------------------------------------------------------------
@@ -204,32 +204,14 @@ def edit_districts(event_id: str, t: Translator, regions: Regions) -> InlineKeyb
 
 def edit_value(event_id: str, field: EventField, t: Translator) -> InlineKeyboardMarkup:
     """Under the request for a new value: leave empty (optional fields) and back."""
-    kb = InlineKeyboardBuilder()
-    if field in OPTIONAL:
-        kb.button(
-            text=t.plain(f"edit.clear.{field.value}"),
-            callback_data=cb.CoEditCb(action=cb.EdAction.CLEAR, event_id=event_id, field=field),
-        )
-    kb.button(
-        text=t.plain("edit.back"),
-        callback_data=cb.CoEventCb(action=cb.CoAction.EDIT, event_id=event_id),
-    )
-    kb.adjust(1)
-    return kb.as_markup()
+    clear = cb.CoEditCb(action=cb.EdAction.CLEAR, event_id=event_id, field=field)
+    buttons = [_button(t.plain(f"edit.clear.{field.value}"), clear)] if field in OPTIONAL else []
+    return column(*buttons, _back_to_edit(event_id, t))
 
 
 def edit_confirm(event_id: str, field: EventField, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("edit.save"),
-        callback_data=cb.CoEditCb(action=cb.EdAction.SAVE, event_id=event_id, field=field),
-    )
-    kb.button(
-        text=t.plain("edit.back"),
-        callback_data=cb.CoEventCb(action=cb.CoAction.EDIT, event_id=event_id),
-    )
-    kb.adjust(1)
-    return kb.as_markup()
+    save = cb.CoEditCb(action=cb.EdAction.SAVE, event_id=event_id, field=field)
+    return column(_button(t.plain("edit.save"), save), _back_to_edit(event_id, t))
 
 
 # --- /coordinators --------------------------------------------------------------------------
@@ -238,67 +220,44 @@ def edit_confirm(event_id: str, field: EventField, t: Translator) -> InlineKeybo
 def admin_menu(
     t: Translator, *, any_coordinators: bool, any_invites: bool = False
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("coord.invite"), callback_data=cb.CoordAdminCb(action=cb.AdmAction.INVITE)
-    )
+    buttons = [_admin(t.plain("coord.invite"), cb.AdmAction.INVITE)]
     if any_invites:
-        kb.button(
-            text=t.plain("coord.invites"),
-            callback_data=cb.CoordAdminCb(action=cb.AdmAction.INVITES),
-        )
+        buttons.append(_admin(t.plain("coord.invites"), cb.AdmAction.INVITES))
     if any_coordinators:
-        kb.button(
-            text=t.plain("coord.remove"), callback_data=cb.CoordAdminCb(action=cb.AdmAction.REMOVE)
-        )
-    kb.adjust(1)
-    return kb.as_markup()
+        buttons.append(_admin(t.plain("coord.remove"), cb.AdmAction.REMOVE))
+    return column(*buttons)
 
 
 def admin_invites(invites: list[tuple[int, str]], t: Translator) -> InlineKeyboardMarkup:
     """``invites``: (number, scope name) of each open invitation: a "revoke" button each."""
-    kb = InlineKeyboardBuilder()
-    for number, scope in invites:
-        kb.button(
-            text=_cut(t.plain("coord.invite_revoke", n=number, scope=scope)),
-            callback_data=cb.CoordAdminCb(action=cb.AdmAction.REVOKE, value=str(number)),
-        )
-    kb.button(text=t.plain("coord.back"), callback_data=cb.CoordAdminCb(action=cb.AdmAction.LIST))
-    kb.adjust(1)
-    return kb.as_markup()
+    revoke = [
+        _admin(_cut(t.plain("coord.invite_revoke", n=n, scope=scope)), cb.AdmAction.REVOKE, str(n))
+        for n, scope in invites
+    ]
+    return column(*revoke, _admin(t.plain("coord.back"), cb.AdmAction.LIST))
 
 
 def admin_scopes(t: Translator, regions: Regions) -> InlineKeyboardMarkup:
     markup = districts(
         t, regions, lambda code: cb.CoordAdminCb(action=cb.AdmAction.INVITE_SCOPE, value=code)
     )
-    markup.inline_keyboard.append(
-        [_button(t.plain("coord.back"), cb.CoordAdminCb(action=cb.AdmAction.LIST))]
-    )
+    markup.inline_keyboard.append([_admin(t.plain("coord.back"), cb.AdmAction.LIST)])
     return markup
 
 
 def admin_remove(coordinators: list[CoordinatorInfo], t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    buttons = []
     for c in coordinators:
         name = c.first_name or str(c.telegram_id)
         if c.username:
             name += f" @{c.username}"
-        kb.button(
-            text=_cut(t.plain("coord.remove_who", name=name)),
-            callback_data=cb.CoordAdminCb(action=cb.AdmAction.REMOVE, value=str(c.telegram_id)),
-        )
-    kb.button(text=t.plain("coord.back"), callback_data=cb.CoordAdminCb(action=cb.AdmAction.LIST))
-    kb.adjust(1)
-    return kb.as_markup()
+        text = _cut(t.plain("coord.remove_who", name=name))
+        buttons.append(_admin(text, cb.AdmAction.REMOVE, str(c.telegram_id)))
+    return column(*buttons, _admin(t.plain("coord.back"), cb.AdmAction.LIST))
 
 
 def admin_remove_confirm(telegram_id: int, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("coord.remove_yes"),
-        callback_data=cb.CoordAdminCb(action=cb.AdmAction.REMOVE_YES, value=str(telegram_id)),
+    return column(
+        _admin(t.plain("coord.remove_yes"), cb.AdmAction.REMOVE_YES, str(telegram_id)),
+        _admin(t.plain("coord.back"), cb.AdmAction.REMOVE),
     )
-    kb.button(text=t.plain("coord.back"), callback_data=cb.CoordAdminCb(action=cb.AdmAction.REMOVE))
-    kb.adjust(1)
-    return kb.as_markup()
