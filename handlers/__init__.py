@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from aiogram import BaseMiddleware, Router
 
 from handlers import errors, fallback, groups
+from handlers.filters import IsAdmin, IsStaff
 from handlers.groups import PRIVATE_CALLBACK, PRIVATE_MESSAGE
 from handlers.participant import (
     events,
@@ -18,8 +19,9 @@ from handlers.participant import (
     reminders,
     start,
 )
-from handlers.staff import broadcast, coordinators, edit, new_event, stats
+from handlers.staff import broadcast, coordinators, edit, new_event, scope, stats
 from handlers.staff import events as staff_events
+from handlers.staff.context import staff_context
 
 
 def get_routers(people_middlewares: Sequence[BaseMiddleware] = ()) -> list[Router]:
@@ -46,14 +48,12 @@ def feature_routers() -> list[Router]:
     return [
         # Staff before start: start's /start with a payload calls every payload it
         # does not know a bad event link, so /start co_<token> (an invitation) must be taken
-        # first; and /cancel inside a coordinator's dialog ends that dialog. These routers
-        # take only their own commands, buttons and FSM states, and check the role on every
-        # update; coordinators (the refusals) comes last of them.
-        staff_events.routes.build(),
-        new_event.routes.build(),
-        edit.routes.build(),
-        stats.routes.build(),
-        coordinators.routes.build(),
+        # first; and /cancel inside a coordinator's dialog ends that dialog. The staff router
+        # takes only its own commands, buttons and FSM states, and checks the role on every
+        # update; coordinators (the invitation link and the refusals, for anybody) comes
+        # after it, so the refusals see only what it left.
+        staff_router(),
+        with_context(coordinators.routes.build()),
         # Commands and menu buttons come before the questionnaire, so /cancel, /help, /my ...
         # work in the middle of a dialog; the questionnaire takes plain answers only.
         start.routes.build(),
@@ -62,8 +62,10 @@ def feature_routers() -> list[Router]:
         profile.routes.build(),
         registration.routes.build(),
         reminders.routes.build(),
-        # Staff routers check the role on every update (filters in handlers/filters.py).
-        broadcast.routes.build(),
+        # The message step of /broadcast takes any message in its state, so it comes after
+        # the participant's commands (/cancel, /my ... work in the middle); it checks the role
+        # itself. With the refusals of /broadcast and its buttons to whoever is not staff.
+        with_context(broadcast.text_routes.build()),
         # Feedback and the questionnaire take free text in their FSM states.
         feedback.routes.build(),
         questionnaire.routes.build(),
@@ -71,3 +73,34 @@ def feature_routers() -> list[Router]:
         # stray messages). Anything registered after it would never run.
         fallback.routes.build(),
     ]
+
+
+def staff_router() -> Router:
+    """Every staff feature under one router whose filter checks the role once per update
+    (IsStaff; whoever fails it goes on to the refusals); the admin's /coordinators one level
+    down, under IsAdmin. Every handler here gets ``ctx`` (handlers/staff/context.py).
+    scope (the refusal of a press on an event the others did not take) comes last."""
+    staff = Router(name="staff")
+    admin = coordinators.admin_routes.build()
+    for router, role_filter in ((staff, IsStaff()), (admin, IsAdmin())):
+        router.message.filter(role_filter)
+        router.callback_query.filter(role_filter)
+    with_context(staff)
+    staff.include_routers(
+        staff_events.routes.build(),
+        new_event.routes.build(),
+        edit.routes.build(),
+        stats.routes.build(),
+        admin,
+        broadcast.routes.build(),
+        scope.routes.build(),
+    )
+    return staff
+
+
+def with_context(router: Router) -> Router:
+    """Hands ``ctx`` (a StaffContext) to the handlers of ``router``: its last filter, so it
+    is built only for updates that passed the others."""
+    router.message.filter(staff_context)
+    router.callback_query.filter(staff_context)
+    return router

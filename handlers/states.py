@@ -4,38 +4,13 @@ typed by handlers/participant/dialog.py (QuestionnaireData, FeedbackData).
 
 from aiogram.fsm.state import State, StatesGroup
 
+# The staff states live with the staff handlers; named here for the modules that still
+# import them from this one.
+from handlers.staff.states import BroadcastFlow as BroadcastFlow
+from handlers.staff.states import EditEvent as EditEvent
+from handlers.staff.states import NewEvent as NewEvent
+
 
 class Questionnaire(StatesGroup):
     answering = State()
     summary = State()
-
-
-class BroadcastFlow(StatesGroup):
-    """/broadcast: the audience, then the message, then Send. Data: ``bc`` = {"audience",
-    "chat", "message"}."""
-
-    audience = State()
-    message = State()
-    confirm = State()
-
-
-class NewEvent(StatesGroup):
-    """/newevent, one state per field (bot.events.input.STEPS). Data: ``ne`` = the draft."""
-
-    title = State()
-    kind = State()
-    district = State()
-    starts = State()
-    duration = State()
-    place = State()
-    capacity = State()
-    deadline = State()
-    description = State()
-    confirm = State()
-
-
-class EditEvent(StatesGroup):
-    """Changing one field of an event. Data: ``ed`` = {"event_id", "field", "value"}."""
-
-    value = State()
-    confirm = State()

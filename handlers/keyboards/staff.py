@@ -15,24 +15,32 @@ from bot.registration.regions import Regions
 from bot.staff.coordination import ALL, CoordinatorInfo
 from bot.staff.roles import Role
 from bot.timefmt import short_date
-from handlers.callbacks import (
-    AdmAction,
-    CoAction,
-    CoEditCb,
-    CoEventCb,
-    CoListCb,
-    CoordAdminCb,
-    CoStatsCb,
-    EdAction,
-    NeAction,
-    NewEventCb,
-)
+from handlers import callbacks as cb
 from handlers.keyboards.participant import _cut, short_district
 from storage.models import Event, EventStatus
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def column(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    """One button a row, in the order given."""
+    return InlineKeyboardMarkup(inline_keyboard=[[b] for b in buttons])
+
+
+def _to_event(event_id: str, t: Translator) -> InlineKeyboardButton:
+    return _button(
+        t.plain("coord.to_event"), cb.CoEventCb(action=cb.CoAction.OPEN, event_id=event_id)
+    )
+
+
+def _back_to_edit(event_id: str, t: Translator) -> InlineKeyboardButton:
+    return _button(t.plain("edit.back"), cb.CoEventCb(action=cb.CoAction.EDIT, event_id=event_id))
+
+
+def _admin(text: str, action: cb.AdmAction, value: str = "") -> InlineKeyboardButton:
+    return _button(text, cb.CoordAdminCb(action=action, value=value))
 
 
 def _nav(
@@ -51,69 +59,64 @@ def events(
 ) -> InlineKeyboardMarkup:
     """The events of a /coord page (each opens its card), or of /stats (each its numbers)."""
     kb = InlineKeyboardBuilder()
-    action = CoAction.STATS if stats else CoAction.OPEN
+    action = cb.CoAction.STATS if stats else cb.CoAction.OPEN
     for event in items:
         mark = "❌ " if event.status is EventStatus.CANCELLED else ""
         label = f"{mark}{short_date(event.starts_at, t)} · {event.title}"
-        kb.row(_button(_cut(label), CoEventCb(action=action, event_id=event.id)))
-    nav = _nav(page, pages, t, lambda p: CoListCb(page=p, stats=stats))
+        kb.row(_button(_cut(label), cb.CoEventCb(action=action, event_id=event.id)))
+    nav = _nav(page, pages, t, lambda p: cb.CoListCb(page=p, stats=stats))
     if nav:
         kb.row(*nav)
     if not stats:
         kb.row(
-            _button(t.plain("coord.new_event"), NewEventCb(action=NeAction.START)),
-            _button(t.plain("coord.stats"), CoStatsCb()),
+            _button(t.plain("coord.new_event"), cb.NewEventCb(action=cb.NeAction.START)),
+            _button(t.plain("coord.stats"), cb.CoStatsCb()),
         )
     return kb.as_markup()
 
 
 def event_card(event: Event, t: Translator, *, can_change: bool) -> InlineKeyboardMarkup:
-    def cb(action: CoAction) -> CoEventCb:
-        return CoEventCb(action=action, event_id=event.id)
+    def press(action: cb.CoAction) -> cb.CoEventCb:
+        return cb.CoEventCb(action=action, event_id=event.id)
 
     kb = InlineKeyboardBuilder()
-    kb.row(_button(t.plain("coord.people"), cb(CoAction.PEOPLE)))
+    kb.row(_button(t.plain("coord.people"), press(cb.CoAction.PEOPLE)))
     kb.row(
-        _button(t.plain("coord.csv"), cb(CoAction.CSV)),
-        _button(t.plain("coord.xlsx"), cb(CoAction.XLSX)),
+        _button(t.plain("coord.csv"), press(cb.CoAction.CSV)),
+        _button(t.plain("coord.xlsx"), press(cb.CoAction.XLSX)),
     )
-    kb.row(_button(t.plain("coord.sheet"), cb(CoAction.SHEET)))
-    kb.row(_button(t.plain("coord.event_stats"), cb(CoAction.STATS)))
+    kb.row(_button(t.plain("coord.sheet"), press(cb.CoAction.SHEET)))
+    kb.row(_button(t.plain("coord.event_stats"), press(cb.CoAction.STATS)))
     if can_change:
         kb.row(
-            _button(t.plain("coord.edit"), cb(CoAction.EDIT)),
-            _button(t.plain("coord.cancel_event"), cb(CoAction.CANCEL)),
+            _button(t.plain("coord.edit"), press(cb.CoAction.EDIT)),
+            _button(t.plain("coord.cancel_event"), press(cb.CoAction.CANCEL)),
         )
-    kb.row(_button(t.plain("coord.to_list"), CoListCb(page=0)))
+    kb.row(_button(t.plain("coord.to_list"), cb.CoListCb(page=0)))
     return kb.as_markup()
 
 
 def people(event_id: str, page: int, pages: int, t: Translator) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     nav = _nav(
-        page, pages, t, lambda p: CoEventCb(action=CoAction.PEOPLE, event_id=event_id, page=p)
+        page, pages, t, lambda p: cb.CoEventCb(action=cb.CoAction.PEOPLE, event_id=event_id, page=p)
     )
     if nav:
         kb.row(*nav)
-    kb.row(_button(t.plain("coord.to_event"), CoEventCb(action=CoAction.OPEN, event_id=event_id)))
+    kb.row(_to_event(event_id, t))
     return kb.as_markup()
 
 
 def confirm_cancel(event_id: str, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.row(
-        _button(
-            t.plain("coord.cancel_yes"), CoEventCb(action=CoAction.CANCEL_YES, event_id=event_id)
-        )
+    yes = cb.CoEventCb(action=cb.CoAction.CANCEL_YES, event_id=event_id)
+    no = cb.CoEventCb(action=cb.CoAction.OPEN, event_id=event_id)
+    return column(
+        _button(t.plain("coord.cancel_yes"), yes), _button(t.plain("coord.cancel_no"), no)
     )
-    kb.row(_button(t.plain("coord.cancel_no"), CoEventCb(action=CoAction.OPEN, event_id=event_id)))
-    return kb.as_markup()
 
 
 def back_to_event(event_id: str, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.row(_button(t.plain("coord.to_event"), CoEventCb(action=CoAction.OPEN, event_id=event_id)))
-    return kb.as_markup()
+    return column(_to_event(event_id, t))
 
 
 # --- choosing a kind or a district (the /newevent dialog and an edit) ----------------------
@@ -140,25 +143,24 @@ def districts(
 
 
 def new_kinds(t: Translator) -> InlineKeyboardMarkup:
-    return kinds(t, lambda k: NewEventCb(action=NeAction.KIND, value=k.value))
+    return kinds(t, lambda k: cb.NewEventCb(action=cb.NeAction.KIND, value=k.value))
 
 
 def new_districts(t: Translator, regions: Regions) -> InlineKeyboardMarkup:
-    return districts(t, regions, lambda code: NewEventCb(action=NeAction.DISTRICT, value=code))
+    return districts(
+        t, regions, lambda code: cb.NewEventCb(action=cb.NeAction.DISTRICT, value=code)
+    )
 
 
 def skip(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=t.plain("newevent.skip"), callback_data=NewEventCb(action=NeAction.SKIP))
-    return kb.as_markup()
+    return column(_button(t.plain("newevent.skip"), cb.NewEventCb(action=cb.NeAction.SKIP)))
 
 
 def new_confirm(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=t.plain("newevent.create"), callback_data=NewEventCb(action=NeAction.CREATE))
-    kb.button(text=t.plain("newevent.abort"), callback_data=NewEventCb(action=NeAction.ABORT))
-    kb.adjust(1)
-    return kb.as_markup()
+    return column(
+        _button(t.plain("newevent.create"), cb.NewEventCb(action=cb.NeAction.CREATE)),
+        _button(t.plain("newevent.abort"), cb.NewEventCb(action=cb.NeAction.ABORT)),
+    )
 
 
 # --- editing --------------------------------------------------------------------------------
@@ -171,11 +173,11 @@ def edit_fields(event: Event, t: Translator, role: Role) -> InlineKeyboardMarkup
             continue  # a district coordinator's events stay in their district
         kb.button(
             text=t.plain(f"newevent.field.{field.value}"),
-            callback_data=CoEditCb(action=EdAction.FIELD, event_id=event.id, field=field),
+            callback_data=cb.CoEditCb(action=cb.EdAction.FIELD, event_id=event.id, field=field),
         )
     kb.button(
         text=t.plain("coord.to_event"),
-        callback_data=CoEventCb(action=CoAction.OPEN, event_id=event.id),
+        callback_data=cb.CoEventCb(action=cb.CoAction.OPEN, event_id=event.id),
     )
     kb.adjust(2)
     return kb.as_markup()
@@ -184,8 +186,8 @@ def edit_fields(event: Event, t: Translator, role: Role) -> InlineKeyboardMarkup
 def edit_kinds(event_id: str, t: Translator) -> InlineKeyboardMarkup:
     return kinds(
         t,
-        lambda k: CoEditCb(
-            action=EdAction.PICK, event_id=event_id, field=EventField.KIND, value=KIND_CODES[k]
+        lambda k: cb.CoEditCb(
+            action=cb.EdAction.PICK, event_id=event_id, field=EventField.KIND, value=KIND_CODES[k]
         ),
     )
 
@@ -194,38 +196,22 @@ def edit_districts(event_id: str, t: Translator, regions: Regions) -> InlineKeyb
     return districts(
         t,
         regions,
-        lambda code: CoEditCb(
-            action=EdAction.PICK, event_id=event_id, field=EventField.DISTRICT, value=code
+        lambda code: cb.CoEditCb(
+            action=cb.EdAction.PICK, event_id=event_id, field=EventField.DISTRICT, value=code
         ),
     )
 
 
 def edit_value(event_id: str, field: EventField, t: Translator) -> InlineKeyboardMarkup:
     """Under the request for a new value: leave empty (optional fields) and back."""
-    kb = InlineKeyboardBuilder()
-    if field in OPTIONAL:
-        kb.button(
-            text=t.plain(f"edit.clear.{field.value}"),
-            callback_data=CoEditCb(action=EdAction.CLEAR, event_id=event_id, field=field),
-        )
-    kb.button(
-        text=t.plain("edit.back"), callback_data=CoEventCb(action=CoAction.EDIT, event_id=event_id)
-    )
-    kb.adjust(1)
-    return kb.as_markup()
+    clear = cb.CoEditCb(action=cb.EdAction.CLEAR, event_id=event_id, field=field)
+    buttons = [_button(t.plain(f"edit.clear.{field.value}"), clear)] if field in OPTIONAL else []
+    return column(*buttons, _back_to_edit(event_id, t))
 
 
 def edit_confirm(event_id: str, field: EventField, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("edit.save"),
-        callback_data=CoEditCb(action=EdAction.SAVE, event_id=event_id, field=field),
-    )
-    kb.button(
-        text=t.plain("edit.back"), callback_data=CoEventCb(action=CoAction.EDIT, event_id=event_id)
-    )
-    kb.adjust(1)
-    return kb.as_markup()
+    save = cb.CoEditCb(action=cb.EdAction.SAVE, event_id=event_id, field=field)
+    return column(_button(t.plain("edit.save"), save), _back_to_edit(event_id, t))
 
 
 # --- /coordinators --------------------------------------------------------------------------
@@ -234,62 +220,44 @@ def edit_confirm(event_id: str, field: EventField, t: Translator) -> InlineKeybo
 def admin_menu(
     t: Translator, *, any_coordinators: bool, any_invites: bool = False
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=t.plain("coord.invite"), callback_data=CoordAdminCb(action=AdmAction.INVITE))
+    buttons = [_admin(t.plain("coord.invite"), cb.AdmAction.INVITE)]
     if any_invites:
-        kb.button(
-            text=t.plain("coord.invites"), callback_data=CoordAdminCb(action=AdmAction.INVITES)
-        )
+        buttons.append(_admin(t.plain("coord.invites"), cb.AdmAction.INVITES))
     if any_coordinators:
-        kb.button(text=t.plain("coord.remove"), callback_data=CoordAdminCb(action=AdmAction.REMOVE))
-    kb.adjust(1)
-    return kb.as_markup()
+        buttons.append(_admin(t.plain("coord.remove"), cb.AdmAction.REMOVE))
+    return column(*buttons)
 
 
 def admin_invites(invites: list[tuple[int, str]], t: Translator) -> InlineKeyboardMarkup:
     """``invites``: (number, scope name) of each open invitation: a "revoke" button each."""
-    kb = InlineKeyboardBuilder()
-    for number, scope in invites:
-        kb.button(
-            text=_cut(t.plain("coord.invite_revoke", n=number, scope=scope)),
-            callback_data=CoordAdminCb(action=AdmAction.REVOKE, value=str(number)),
-        )
-    kb.button(text=t.plain("coord.back"), callback_data=CoordAdminCb(action=AdmAction.LIST))
-    kb.adjust(1)
-    return kb.as_markup()
+    revoke = [
+        _admin(_cut(t.plain("coord.invite_revoke", n=n, scope=scope)), cb.AdmAction.REVOKE, str(n))
+        for n, scope in invites
+    ]
+    return column(*revoke, _admin(t.plain("coord.back"), cb.AdmAction.LIST))
 
 
 def admin_scopes(t: Translator, regions: Regions) -> InlineKeyboardMarkup:
     markup = districts(
-        t, regions, lambda code: CoordAdminCb(action=AdmAction.INVITE_SCOPE, value=code)
+        t, regions, lambda code: cb.CoordAdminCb(action=cb.AdmAction.INVITE_SCOPE, value=code)
     )
-    markup.inline_keyboard.append(
-        [_button(t.plain("coord.back"), CoordAdminCb(action=AdmAction.LIST))]
-    )
+    markup.inline_keyboard.append([_admin(t.plain("coord.back"), cb.AdmAction.LIST)])
     return markup
 
 
 def admin_remove(coordinators: list[CoordinatorInfo], t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    buttons = []
     for c in coordinators:
         name = c.first_name or str(c.telegram_id)
         if c.username:
             name += f" @{c.username}"
-        kb.button(
-            text=_cut(t.plain("coord.remove_who", name=name)),
-            callback_data=CoordAdminCb(action=AdmAction.REMOVE, value=str(c.telegram_id)),
-        )
-    kb.button(text=t.plain("coord.back"), callback_data=CoordAdminCb(action=AdmAction.LIST))
-    kb.adjust(1)
-    return kb.as_markup()
+        text = _cut(t.plain("coord.remove_who", name=name))
+        buttons.append(_admin(text, cb.AdmAction.REMOVE, str(c.telegram_id)))
+    return column(*buttons, _admin(t.plain("coord.back"), cb.AdmAction.LIST))
 
 
 def admin_remove_confirm(telegram_id: int, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t.plain("coord.remove_yes"),
-        callback_data=CoordAdminCb(action=AdmAction.REMOVE_YES, value=str(telegram_id)),
+    return column(
+        _admin(t.plain("coord.remove_yes"), cb.AdmAction.REMOVE_YES, str(telegram_id)),
+        _admin(t.plain("coord.back"), cb.AdmAction.REMOVE),
     )
-    kb.button(text=t.plain("coord.back"), callback_data=CoordAdminCb(action=AdmAction.REMOVE))
-    kb.adjust(1)
-    return kb.as_markup()

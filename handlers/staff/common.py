@@ -1,25 +1,21 @@
-"""What every coordinator router shares: the role filter on the whole router, the scope check
-of an event, the links to share, leaving a dialog without losing a participant's draft."""
+"""What every coordinator router shares: the links to share, the name of a scope, entering
+and leaving a dialog without losing a participant's draft. (The role is checked once, by the
+filter of the staff router that holds them all: handlers/__init__.py.)"""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import Message
 
+from bot.delivery.reminders import plan_now
 from bot.i18n import Translator
 from bot.registration.regions import Regions
-from bot.staff.roles import Role
-from handlers.filters import IsStaff
 from handlers.participant.questionnaire import keep_draft
-from handlers.routing import Routes
 from handlers.states import Questionnaire
-from storage.db import Database
-from storage.events import EventRepo
-from storage.models import Event
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -34,33 +30,9 @@ COMMANDS = ("coord", "newevent", "stats", "coordinators")
 KEPT_KEYS = ("draft", "draft_event")
 
 
-class StaffRoutes(Routes):
-    """Routes whose every handler, message or button, runs for staff only: the role (put in
-    by the middleware for each update) is checked by a router-level filter."""
-
-    def build(self) -> Router:
-        router = super().build()
-        router.message.filter(IsStaff())
-        router.callback_query.filter(IsStaff())
-        return router
-
-
 def not_command(message: Message) -> bool:
     """Messages of a dialog; commands go on to their own handlers (/events works mid-dialog)."""
     return not (message.text or "").startswith("/")
-
-
-async def event_in_scope(db: Database, event_id: str, role: Role) -> Event | None:
-    """The event, if it exists and the role covers it; None otherwise (the same answer for
-    both, so a forged id reveals nothing)."""
-    event = await EventRepo(db).get(event_id)
-    if event is None or not role.covers_event(event):
-        return None
-    return event
-
-
-async def refuse_event(callback: CallbackQuery, t: Translator) -> None:
-    await callback.answer(t.plain("coord.no_event"), show_alert=True)
 
 
 async def bot_username(bot: Bot) -> str:
@@ -107,7 +79,5 @@ async def after_event_change(runtime: Runtime | None) -> None:
     the event's new time (no-op without the runtime)."""
     if runtime is None:
         return
-    from bot.delivery.reminders import plan_now
-
     runtime.sender.wake()
     await plan_now(runtime)

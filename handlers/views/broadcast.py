@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -190,17 +191,19 @@ def status_text(broadcast: Broadcast, progress: Progress, label: Html, t: Transl
     return Html("\n".join(lines))
 
 
+@dataclass(eq=False)  # compared and hashed by identity, as a publisher
 class StatusView:
     """Edits an announcement's status message in place (a ProgressReporter publisher)."""
 
-    def __init__(self, bot: Bot, db: Database, default_locale: str, regions: Regions) -> None:
-        self.bot = bot
-        self.db = db
-        self.default_locale = default_locale
-        self.regions = regions
-        self.events = EventRepo(db)
-        self.participants = ParticipantRepo(db)
-        self.gone: set[int] = set()  # announcements whose status message cannot be edited
+    bot: Bot
+    db: Database
+    default_locale: str
+    regions: Regions
+    gone: set[int] = field(default_factory=set)  # status messages that cannot be edited
+
+    def __post_init__(self) -> None:
+        self.events = EventRepo(self.db)
+        self.participants = ParticipantRepo(self.db)
 
     async def translator_for(self, user_id: int | None) -> Translator:
         person = await self.participants.get(user_id) if user_id is not None else None
