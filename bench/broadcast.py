@@ -2,7 +2,7 @@
 
     python -m bench.broadcast [--cases a,b] [--only outbox|broadcaster] [--json out.json]
 
-A stand-in Bot API server (``tests/stand_in.py``, real HTTP on 127.0.0.1) runs in a child
+A stand-in Bot API server (``tests/support/stand_in.py``, real HTTP on 127.0.0.1) runs in a child
 process, as Telegram runs on other machines: it does not share the sender's event loop or
 CPU. It answers 429 (``retry_after`` 1) to any message above its limit per second (a sliding
 one-second window, ``StandInServer.rate_limit``). Every recipient is a chat the server knows;
@@ -53,7 +53,7 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
-from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
+from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 COORDINATOR = TgUser(1, "Координатор")
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@
     python -m bench.registration [--participants 200] [--repeat 3] [--json out.json]
 
 N simulated participants walk the whole registration conversation at the same time
-through the stand-in Bot API server (real HTTP on 127.0.0.1, ``tests/stand_in.py``):
+through the stand-in Bot API server (real HTTP on 127.0.0.1, ``tests/support/stand_in.py``):
 ``/start ev_<id>``, the consent button, name, organisation, position, the role button,
 the region typed, the phone, the e-mail, then "Подтвердить" on the summary: ten updates
 each. Every participant sends an update, waits until the bot has handled it (its handler
@@ -77,7 +77,7 @@ from bot.registration.service import RegistrationService
 from bot.telegram import create_bot
 from storage.db import Database, utcnow
 from storage.models import Event, RegStatus
-from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
+from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 #: Successful calls that count as "the bot answered" in a chat.
 ANSWER_METHODS = frozenset(

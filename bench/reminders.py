@@ -5,7 +5,7 @@
 
 The real bot (``create_bot`` + ``create_dispatcher``, as ``python -m bot`` builds it, with its
 delivery queue and scheduler) polls the stand-in Bot API server of the tests (real HTTP on
-127.0.0.1, ``tests/stand_in.py``). The server runs in a child process, as Telegram runs on
+127.0.0.1, ``tests/support/stand_in.py``). The server runs in a child process, as Telegram runs on
 other machines; ``--same-process`` runs it in the bot's event loop instead (then the bot and
 the server share one CPU, and the figures are the bot's worst case). N participants are
 registered for one online session whose one reminder moment comes a few seconds after the bot
@@ -51,7 +51,7 @@ from bot.events.files import import_events
 from bot.telegram import create_bot
 from storage.db import Database, to_db, utcnow
 from storage.models import Event
-from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
+from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_USER_ID = 6_000_001

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import RunningBot, fill_profile, make_event
+from tests.support.stand_in import StandInServer
 
 
 async def reminder_rows(running: RunningBot, chat_id: int) -> list[str]:

@@ -18,7 +18,7 @@ from bot.delivery.broadcasting import Audience, AudienceKind, not_before
 from bot.delivery.sender import rate_limiter
 from storage.broadcasts import BroadcastRepo
 from storage.participants import ParticipantRepo
-from tests.broadcast_support import (
+from tests.support.broadcast import (
     ADMIN,
     add_people,
     bc_settings,
@@ -27,9 +27,9 @@ from tests.broadcast_support import (
     wait_status,
     wait_until,
 )
-from tests.conftest import RunningBot
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import RunningBot
+from tests.support.stand_in import StandInServer
 
 UFO = list(range(5101, 5111))
 MOSCOW = ZoneInfo("Europe/Moscow")

@@ -12,9 +12,9 @@ from PIL import Image
 
 from bot.config import Settings
 from bot.staff.stats import ChartText, Day, render_chart
-from tests.conftest import RunningBot, make_event
-from tests.coord_support import appoint, coord_settings, register, staff
-from tests.stand_in import StandInServer
+from tests.support.coord import appoint, coord_settings, register, staff
+from tests.support.running import RunningBot, make_event
+from tests.support.stand_in import StandInServer
 
 TITLES = ["Грант $5000 и $300 на проект", "Формула $x^{$ и \\frac{", "$$", "Цена: 5$"]
 

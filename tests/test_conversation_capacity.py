@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from bot.config import Settings
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import RunningBot, fill_profile, make_event
+from tests.support.stand_in import StandInServer
 
 
 async def register(person: Person, event_id: str) -> None:
@@ -88,7 +88,7 @@ async def test_thirty_confirm_at_once_for_ten_seats(
         )
     finally:
         await concurrent.stop()
-    statuses = [r.status for r in regs]
+    statuses: list[str] = [r.status for r in regs]
     assert len(regs) == 30
     assert statuses.count("registered") == 10
     assert statuses.count("waitlisted") == 20

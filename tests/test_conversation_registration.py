@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import PROFILE_ANSWERS, RunningBot, fill_profile, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import PROFILE_ANSWERS, RunningBot, fill_profile, make_event
+from tests.support.stand_in import StandInServer
 
 
 async def test_start_shows_welcome_and_menu(running: RunningBot, irina: Person) -> None:

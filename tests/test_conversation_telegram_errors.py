@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import RunningBot, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import RunningBot, make_event
+from tests.support.stand_in import StandInServer
 
 
 async def test_429_on_a_reply_is_waited_out_and_the_reply_arrives(

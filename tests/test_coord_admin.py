@@ -12,10 +12,10 @@ import pytest
 from bot.cli.main import main
 from bot.config import Settings
 from storage.coordinators import CoordinatorRepo
-from tests.conftest import RunningBot, make_event
-from tests.coord_support import ADMIN, BOT_LINK, PFO, appoint, coord_settings, staff
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.coord import ADMIN, BOT_LINK, PFO, appoint, coord_settings, staff
+from tests.support.people import Person
+from tests.support.running import RunningBot, make_event
+from tests.support.stand_in import StandInServer
 
 INVITE = re.compile(re.escape(BOT_LINK) + r"co_([A-Za-z0-9_-]+)")
 

@@ -17,10 +17,10 @@ from bot.registration.regions import default_regions
 from bot.staff.export import registration_table, to_csv
 from storage.events import EventRepo
 from storage.models import EventStatus, RegStatus
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.coord_support import BOT_LINK, appoint, coord_settings, register, staff
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.coord import BOT_LINK, appoint, coord_settings, register, staff
+from tests.support.people import Person
+from tests.support.running import RunningBot, fill_profile, make_event
+from tests.support.stand_in import StandInServer
 
 
 @pytest.fixture

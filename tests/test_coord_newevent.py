@@ -13,10 +13,10 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.config import Settings
 from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.coord_support import BOT_LINK, appoint, coord_settings, register, staff
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.coord import BOT_LINK, appoint, coord_settings, register, staff
+from tests.support.people import Person
+from tests.support.running import RunningBot, fill_profile, make_event
+from tests.support.stand_in import StandInServer
 
 MSK = ZoneInfo("Europe/Moscow")
 

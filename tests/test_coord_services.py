@@ -30,7 +30,7 @@ from bot.staff.roles import Role, RoleKind, role_of
 from storage.db import Database, utcnow
 from storage.models import RegStatus
 from storage.participants import ParticipantRepo
-from tests.conftest import make_event
+from tests.support.running import make_event
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

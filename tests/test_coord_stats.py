@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from bot.config import Settings
-from tests.conftest import RunningBot, make_event
-from tests.coord_support import appoint, coord_settings, register, staff
-from tests.stand_in import StandInServer
+from tests.support.coord import appoint, coord_settings, register, staff
+from tests.support.running import RunningBot, make_event
+from tests.support.stand_in import StandInServer
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from bot.telegram import create_bot
 from storage.db import Database, to_db, utcnow
 from storage.outbox import NewItem, OutboxRepo, OutItem, Priority
 from storage.participants import ParticipantRepo
-from tests.stand_in import StandInServer, TgUser
+from tests.support.stand_in import StandInServer, TgUser
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ from storage.db import Database, utcnow
 from storage.erasure import fsm_key_names
 from storage.feedback import FeedbackRepo
 from storage.outbox import NewItem, OutboxRepo
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import RunningBot, fill_profile, make_event
+from tests.support.stand_in import StandInServer
 
 BOT_ID = 42
 

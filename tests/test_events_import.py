@@ -18,15 +18,16 @@ import pytest
 import yaml
 
 from bot.cli.main import main
-from bot.events.files import EventsFileError, import_events, parse_offset, read_events_file
+from bot.events.durations import parse_offset
+from bot.events.files import EventsFileError, import_events, read_events_file
 from bot.registration.form import QuestionType, parse_questions
 from storage.db import Database
 from storage.events import EventRepo
 from storage.models import EventStatus
+from tests.support.running import MSK
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "events.yaml"
-MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 

@@ -29,12 +29,12 @@ from bot.telegram import create_bot
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
 from storage.db import Database, utcnow
 from storage.outbox import NewItem, OutboxRepo, OutItem
-from tests.broadcast_support import ADMIN, add_people, bc_settings, wait_status, wait_until
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.fault_support import BUSY_MS, WriteLock, fill_the_disk, free_the_disk, texts_to
-from tests.people import Person
-from tests.stand_in import StandInServer, TgUser
-from tests.test_reminders import enrol, is_reminder, reminders_to, soon
+from tests.support.broadcast import ADMIN, add_people, bc_settings, wait_status, wait_until
+from tests.support.faults import BUSY_MS, WriteLock, fill_the_disk, free_the_disk, texts_to
+from tests.support.people import Person
+from tests.support.reminders import enrol, is_reminder, reminders_to, soon
+from tests.support.running import RunningBot, fill_profile, make_event
+from tests.support.stand_in import StandInServer, TgUser
 
 PAUSE = "Технический перерыв на минуту: пожалуйста, повторите через минуту."
 PEOPLE = list(range(30_001, 30_081))  # 80 recipients

@@ -24,9 +24,9 @@ from storage.events import RegistrationRepo
 from storage.feedback import FeedbackRepo
 from storage.models import Event, EventStatus, RegStatus
 from storage.participants import ParticipantRepo
-from tests.conftest import RunningBot
-from tests.people import Person
-from tests.stand_in import ApiCall, StandInServer
+from tests.support.people import Person
+from tests.support.running import RunningBot
+from tests.support.stand_in import ApiCall, StandInServer
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_QUESTIONS: list[dict[str, Any]] = [

@@ -12,10 +12,11 @@ from aiogram import Dispatcher
 from bot.config import Settings
 from handlers.throttle import ThrottleMiddleware
 from storage.fsm import BoundedEventIsolation
-from tests.broadcast_support import wait_until
-from tests.conftest import RunningBot
-from tests.people import Person
-from tests.stand_in import ApiCall, StandInServer, TgUser
+from tests.support.broadcast import wait_until
+from tests.support.flood import NOTICE, sent_to
+from tests.support.people import Person
+from tests.support.running import RunningBot
+from tests.support.stand_in import StandInServer, TgUser
 
 #: The production defaults (tests otherwise run with generous limits: tests/conftest.py).
 REAL_LIMITS: dict[str, Any] = {
@@ -24,17 +25,12 @@ REAL_LIMITS: dict[str, Any] = {
     "reply_rate": 1.0,
     "reply_burst": 3,
 }
-NOTICE = "Пожалуйста, помедленнее: я не успеваю отвечать. Подождите немного и повторите."
 
 
 def throttle_of(dp: Dispatcher) -> ThrottleMiddleware:
     found = [m for m in dp.update.outer_middleware if isinstance(m, ThrottleMiddleware)]
     assert len(found) == 1
     return found[0]
-
-
-def sent_to(server: StandInServer, chat_id: int, method: str = "sendMessage") -> list[ApiCall]:
-    return [c for c in server.calls if c.ok and c.method == method and c.chat_id == chat_id]
 
 
 @pytest.fixture

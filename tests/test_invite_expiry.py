@@ -19,10 +19,10 @@ from bot.config import Settings
 from bot.staff.coordination import Coordinators
 from storage.coordinators import CoordinatorRepo
 from storage.db import Database, migrations, to_db, utcnow
-from tests.conftest import RunningBot
-from tests.coord_support import ADMIN, BOT_LINK, UFO, appoint, coord_settings, staff
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.coord import ADMIN, BOT_LINK, UFO, appoint, coord_settings, staff
+from tests.support.people import Person
+from tests.support.running import RunningBot
+from tests.support.stand_in import StandInServer
 
 INVITE = re.compile(re.escape(BOT_LINK) + r"co_([A-Za-z0-9_-]+)")
 EXPIRED = "Срок действия этой ссылки-приглашения истёк"

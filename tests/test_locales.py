@@ -18,7 +18,7 @@ from bot.registration.service import Closed
 from bot.staff.commands import ADMIN_COMMANDS, STAFF_COMMANDS
 from bot.staff.coordination import InviteRefusal
 from storage.models import RegStatus
-from tests.stand_in import parse_html
+from tests.support.stand_in import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,10 +13,10 @@ import pytest
 from bot.config import Settings
 from handlers.callbacks import CoAction, CoEventCb, EvAction, EventCb, Menu, MenuCb
 from handlers.groups import parse_command, private_chat_link
-from tests.conftest import PROFILE_ANSWERS, RunningBot, fill_profile, make_event
-from tests.coord_support import ADMIN, appoint, coord_settings, register, staff
-from tests.people import Group, Person
-from tests.stand_in import ApiCall, StandInServer
+from tests.support.coord import ADMIN, appoint, coord_settings, register, staff
+from tests.support.people import Group, Person
+from tests.support.running import PROFILE_ANSWERS, RunningBot, fill_profile, make_event
+from tests.support.stand_in import ApiCall, StandInServer
 
 BOT_CHAT = "https://t.me/ethnic_test_bot"
 PRIVATE_ONLY = "Я отвечаю только в личных сообщениях"

@@ -17,10 +17,10 @@ from bot.cli.main import main
 from bot.config import Settings
 from bot.staff.coordination import Coordinators
 from storage.db import utcnow
-from tests.conftest import RunningBot
-from tests.coord_support import ADMIN, BOT_LINK, PFO, UFO, appoint, coord_settings, staff
-from tests.people import Person
-from tests.stand_in import ApiCall, StandInServer
+from tests.support.coord import ADMIN, BOT_LINK, PFO, UFO, appoint, coord_settings, staff
+from tests.support.people import Person
+from tests.support.running import RunningBot
+from tests.support.stand_in import ApiCall, StandInServer
 
 PARTICIPANT = ["start", "events", "my", "profile", "language", "help", "cancel"]
 COORDINATOR = ["coord", "newevent", "stats", "broadcast", *PARTICIPANT]

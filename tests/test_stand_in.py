@@ -27,8 +27,8 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from tests.people import Person
-from tests.stand_in import TEST_TOKEN, EntityParseError, StandInServer, TgUser, parse_html
+from tests.support.people import Person
+from tests.support.stand_in import TEST_TOKEN, EntityParseError, StandInServer, TgUser, parse_html
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -12,8 +12,8 @@ from bot.config import Settings
 from storage.coordinators import CoordinatorRepo
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
-from tests.people import Person
-from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
+from tests.support.people import Person
+from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 ADMIN = 900
 UFO_COORD = 801

@@ -982,7 +982,7 @@ class StandInServer:
     def channel_post(self, chat_id: int, text: str) -> int:
         """A post in the channel ``chat_id`` (no sender: a channel speaks as itself)."""
         chat = self._group(chat_id)
-        post = {
+        post: dict[str, Any] = {
             "message_id": chat.new_message_id(),
             "sender_chat": dict(chat.info),
             "chat": dict(chat.info),

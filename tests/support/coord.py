@@ -10,9 +10,9 @@ from bot.registration.service import RegisterOutcome
 from bot.staff.coordination import Coordinators
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
-from tests.conftest import RunningBot
-from tests.people import Person
-from tests.stand_in import TEST_TOKEN, StandInServer
+from tests.support.people import Person
+from tests.support.running import RunningBot
+from tests.support.stand_in import TEST_TOKEN, StandInServer
 
 ADMIN = 7001
 UFO = 7002  # coordinator of the Ural district

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from storage.db import Database
-from tests.stand_in import StandInServer
+from tests.support.stand_in import StandInServer
 
 #: The bot's busy timeout in these tests: a lock held longer than this refuses its writes.
 BUSY_MS = 300
