@@ -6,18 +6,14 @@ from datetime import timedelta
 
 from bot.config import Settings
 from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event
+from tests.support.running import RunningBot, fill_profile, make_event, start_questions
 from tests.support.stand_in import StandInServer
 
 
 async def test_restart_in_the_middle_of_the_questionnaire(
     running: RunningBot, settings: Settings, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    await irina.send("Иванова Ирина Петровна")
-    await irina.send("АНО «Дом дружбы»")
+    await start_questions(running, irina, "Иванова Ирина Петровна", "АНО «Дом дружбы»")
     await running.stop()
 
     again = RunningBot(settings)
@@ -40,11 +36,7 @@ async def test_restart_in_the_middle_of_the_questionnaire(
 async def test_start_offers_to_resume_and_old_question_buttons_work_after_restart(
     running: RunningBot, settings: Settings, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    for text in ["Иванова Ирина", "НКО", "Председатель"]:
-        await irina.send(text)
+    await start_questions(running, irina, "Иванова Ирина", "НКО", "Председатель")
     await running.stop()
     again = RunningBot(settings)
     await again.start()
@@ -63,11 +55,7 @@ async def test_start_offers_to_resume_and_old_question_buttons_work_after_restar
 
 
 async def test_cancel_keeps_typed_answers_for_next_time(running: RunningBot, irina: Person) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    await irina.send("Иванова Ирина")
-    await irina.send("НКО «Родник»")
+    await start_questions(running, irina, "Иванова Ирина", "НКО «Родник»")
     reply = await irina.send("/cancel")
     assert "прервано" in reply.text and "сохранены" in reply.text
     reply = await irina.send("Председатель")  # no dialog now: the menu, not an answer

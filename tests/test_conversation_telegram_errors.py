@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.support.people import Person
-from tests.support.running import RunningBot, make_event
+from tests.support.running import RunningBot, start_questions
 from tests.support.stand_in import StandInServer
 
 
@@ -73,9 +73,7 @@ async def test_the_apology_claims_answers_kept_only_to_someone_in_a_dialog(
     assert "что-то пошло не так" in reply.text
     assert "сохранено" not in reply.text and "сохранены" not in reply.text
 
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
+    await start_questions(running, irina)
     server.fail("sendMessage", error_code=500, description="Internal Server Error", times=4)
     reply = await irina.send("Иванова Ирина Петровна")
     assert "Введённое ранее сохранено" in reply.text

@@ -23,7 +23,7 @@ from storage.erasure import fsm_key_names
 from storage.feedback import FeedbackRepo
 from storage.outbox import NewItem, OutboxRepo
 from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event
+from tests.support.running import RunningBot, fill_profile, make_event, start_questions
 from tests.support.stand_in import StandInServer
 
 BOT_ID = 42
@@ -59,14 +59,7 @@ async def test_delete_my_data_erases_an_unfinished_questionnaire(
 ) -> None:
     await running.add_events(make_event())
     await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    await irina.send("Иванова Ирина Петровна")
-    await irina.send("АНО «Дом дружбы народов»")
-    await irina.send("Председатель")
-    await irina.click("Активист")
-    await irina.send("Свердловская")
-    await irina.send("+7 912 345 67 89")
-    reply = await irina.send("irina@example.ru")
+    reply = await fill_profile(irina, {"role": "Активист", "phone": "+7 912 345 67 89"})
     assert "Подтвердить" in " ".join(reply.buttons)  # the summary: not confirmed
     reply = await irina.send("/cancel")
     assert "сохранены" in reply.text  # true: the draft is kept (after consent)
@@ -108,11 +101,7 @@ async def test_delete_button_forged_by_someone_with_nothing_stored_is_refused(
 async def test_delete_pressed_twice_is_answered_politely(
     running: RunningBot, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    await irina.send("Иванова Ирина Петровна")
-    await irina.send("/cancel")
+    await start_questions(running, irina, "Иванова Ирина Петровна", "/cancel")
     await irina.send("/profile")
     await irina.click("Удалить мои данные")
     confirm = irina.messages[-1].message_id

@@ -33,7 +33,7 @@ from tests.support.broadcast import ADMIN, add_people, bc_settings, wait_status,
 from tests.support.faults import BUSY_MS, WriteLock, fill_the_disk, free_the_disk, texts_to
 from tests.support.people import Person
 from tests.support.reminders import enrol, is_reminder, reminders_to, soon
-from tests.support.running import RunningBot, fill_profile, make_event
+from tests.support.running import RunningBot, fill_profile, make_event, start_questions
 from tests.support.stand_in import StandInServer, TgUser
 
 PAUSE = "Технический перерыв на минуту: пожалуйста, повторите через минуту."
@@ -254,11 +254,7 @@ async def test_a_full_database_keeps_results_in_memory_and_sends_nothing_twice(
 async def test_a_person_who_writes_during_a_lock_is_asked_to_repeat_and_keeps_earlier_answers(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    await irina.send("Иванова Ирина Петровна")
-    await irina.send("АНО «Дом дружбы народов»")
+    await start_questions(running, irina, "Иванова Ирина Петровна", "АНО «Дом дружбы народов»")
 
     lock = WriteLock(running.settings.database_path)
     await lock.take()

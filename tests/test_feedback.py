@@ -25,10 +25,10 @@ from storage.feedback import FeedbackRepo
 from storage.models import Event, EventStatus, RegStatus
 from storage.participants import ParticipantRepo
 from tests.support.people import Person
+from tests.support.process import ROOT
 from tests.support.running import RunningBot
 from tests.support.stand_in import ApiCall, StandInServer
 
-ROOT = Path(__file__).resolve().parent.parent
 OWN_QUESTIONS: list[dict[str, Any]] = [
     {
         "id": "useful",

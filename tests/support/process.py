@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -48,3 +49,17 @@ async def polling_bot(
         "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
     }
     return await python_m_bot(tmp_path, env=env_for(tmp_path, **(settings | env)), stdout=stdout)
+
+
+def run_cli(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` run to its end (a minute at most) in ``cwd`` with ``env``, its
+    output captured as text: the command-line tests read the exit code, stdout and stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

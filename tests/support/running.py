@@ -17,7 +17,7 @@ from bot.registration.service import RegistrationService
 from bot.telegram import create_bot
 from storage.db import Database, utcnow
 from storage.models import Event, EventStatus
-from tests.support.people import Person
+from tests.support.people import Person, Reply
 
 
 def make_event(
@@ -118,17 +118,35 @@ PROFILE_ANSWERS = {
 }
 
 
-async def fill_profile(person: Person, answers: dict[str, str] | None = None) -> None:
-    """Answer the shipped questionnaire from the consent to the e-mail."""
-    a = dict(PROFILE_ANSWERS, **(answers or {}))
+async def fill_profile(person: Person, answers: dict[str, str] | None = None) -> Reply:
+    """Answer the shipped questionnaire from the consent to the e-mail; the reply to the e-mail
+    (the summary) is returned."""
     await person.click("Согласен" if person.user.language_code == "ru" else "I agree")
+    return await answer_profile(person, answers)
+
+
+async def answer_profile(person: Person, answers: dict[str, str] | None = None) -> Reply:
+    """Answer the shipped questionnaire's questions after the consent, ``PROFILE_ANSWERS`` where
+    ``answers`` names no other; the reply to the e-mail (the summary) is returned."""
+    a = dict(PROFILE_ANSWERS, **(answers or {}))
     await person.send(a["full_name"])
     await person.send(a["organization"])
     await person.send(a["position"])
     await person.click(a["role"])
     await person.send(a["region"])
     await person.send(a["phone"])
-    await person.send(a["email"])
+    return await person.send(a["email"])
+
+
+async def start_questions(running: RunningBot, person: Person, *texts: str) -> Reply:
+    """The default event imported, the person opened its link, consented and typed ``texts``
+    one by one: the questionnaire is under way. The last reply is returned."""
+    await running.add_events(make_event())
+    await person.send("/start ev_ufo-online")
+    reply = await person.click("Согласен")
+    for text in texts:
+        reply = await person.send(text)
+    return reply
 
 
 def now_utc() -> datetime:
