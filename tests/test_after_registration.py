@@ -25,7 +25,7 @@ async def test_a_failed_calendar_file_after_a_saved_registration_is_not_a_failed
     await irina.send("/start ev_ufo-online")
     await fill_profile(irina)
     # Every attempt of the polling bot's retries fails (4 attempts, bot/telegram.py).
-    server.fail("sendDocument", error_code=500, description="Internal Server Error", times=4)
+    server.server_error("sendDocument", times=4)
     reply = await irina.click("Подтвердить")
     assert "Вы зарегистрированы" in reply.text
     assert "что-то пошло не так" not in reply.text
@@ -53,7 +53,7 @@ async def test_a_failed_confirmation_message_still_plans_the_reminders(
     await running.add_events(make_event(starts_in=timedelta(minutes=30)))
     await irina.send("/start ev_ufo-online")
     await fill_profile(irina)
-    server.fail("sendMessage", error_code=500, description="Internal Server Error", times=4)
+    server.server_error("sendMessage", times=4)
     reply = await irina.click("Подтвердить")
     assert "что-то пошло не так" not in reply.text
     [ics] = reply.documents  # the steps after the failed one still run

@@ -58,9 +58,7 @@ async def test_429_5xx_blocked_and_refused_messages(
     await preview_for_ufo(admin, "Напоминаем о сессии")
     for user_id in blocked:
         server.block(user_id)
-    server.fail(
-        "copyMessage", error_code=429, description="Too Many Requests: retry after 1", times=2
-    )
+    server.too_many_requests("copyMessage", times=2)
     server.fail("copyMessage", error_code=502, description="Bad Gateway", times=2)
     server.fail(
         "copyMessage",
@@ -110,13 +108,7 @@ async def test_5xx_until_the_last_attempt_is_an_error_with_its_reason(
     await add_people(running.db, server, UFO[:2], district="ufo")
     admin = Person(server, ADMIN, "Админ")
     await preview_for_ufo(admin, "Сервер Telegram болеет")
-    server.fail(
-        "copyMessage",
-        error_code=500,
-        description="Internal Server Error",
-        times=99,
-        chat_id=UFO[0],
-    )
+    server.server_error("copyMessage", times=99, chat_id=UFO[0])
     await admin.click("Отправить")
     await wait_delivered(server, UFO[1:2])
     # attempts with back-off 1, 2, 4, 8 s: the test does not wait for that, it checks the

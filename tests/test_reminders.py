@@ -248,13 +248,7 @@ async def test_a_429_delays_the_reminder_but_does_not_lose_it(
     await bot.add_events(soon(3.5))
     anna = Person(server, 7601, "Анна")
     await enrol(bot, server, anna)
-    server.fail(
-        "sendMessage",
-        error_code=429,
-        description="Too Many Requests: retry after 1",
-        retry_after=1,
-        chat_id=anna.id,
-    )
+    server.too_many_requests("sendMessage", chat_id=anna.id)
     await start(bot, server)
     await server.wait_for(is_reminder(anna), timeout=6)
     calls = [c for c in server.calls if c.chat_id == anna.id and c.method == "sendMessage"]

@@ -176,7 +176,7 @@ async def test_a_failed_set_my_commands_at_start_does_not_stop_the_bot(
     irina: Person,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    server.fail("setMyCommands", error_code=500, description="Internal Server Error", times=3)
+    server.server_error("setMyCommands", times=3)
     running = RunningBot(settings)
     await running.start()
     try:
