@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import Settings
 from tests.support.people import Person
-from tests.support.running import TEST_PEOPLE_ARE_FAST, RunningBot
+from tests.support.running import TEST_PEOPLE_ARE_FAST, RunningBot, bot_settings
 from tests.support.stand_in import TEST_TOKEN, StandInServer
 
 
@@ -28,12 +28,7 @@ async def server() -> AsyncIterator[StandInServer]:
 
 @pytest.fixture
 def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return Settings(
-        bot_token=TEST_TOKEN,  # type: ignore[arg-type]
-        database_path=tmp_path / "bot.sqlite3",
-        telegram_api_url=server.base_url,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return bot_settings(tmp_path, server)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.config import Settings
 from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event, start_questions
+from tests.support.running import RunningBot, fill_profile, make_event, sign_up, start_questions
 from tests.support.stand_in import StandInServer
 
 
@@ -79,9 +79,7 @@ async def test_profile_view_edit_and_delete(
     await running.add_events(make_event("full", capacity=1))
     reply = await irina.send("/profile")
     assert "Профиль пока не заполнен" in reply.text
-    await irina.send("/start ev_full")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina, "full")
     boris = Person(server, 1500, "Борис")
     await boris.send("/start ev_full")
     await fill_profile(boris, {"full_name": "Борисов Борис"})
@@ -169,9 +167,7 @@ async def test_my_lists_upcoming_with_status(running: RunningBot, irina: Person)
     )
     reply = await irina.send("/my")
     assert "нет регистраций" in reply.text
-    await irina.send("/start ev_a")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina, "a")
     reply = await irina.send("/my")
     assert "Сессия А" in reply.text and "(зарегистрированы)" in reply.text
     assert any("Отменить: Сессия А" in b for b in reply.buttons)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.support.people import Person
-from tests.support.running import PROFILE_ANSWERS, RunningBot, fill_profile, make_event
+from tests.support.running import PROFILE_ANSWERS, RunningBot, fill_profile, make_event, sign_up
 from tests.support.stand_in import StandInServer
 
 
@@ -87,9 +87,7 @@ async def test_second_event_asks_only_its_own_questions(running: RunningBot, iri
         ],
     )
     await running.add_events(make_event(), seminar)
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina)
     reply = await irina.send("/start ev_sem-1")
     assert "анкета уже заполнена" in reply.text
     assert "Какая тема вам интересна?" in reply.text
@@ -191,9 +189,7 @@ async def test_cancelled_event_card_hides_the_link_from_registered_people(
     running: RunningBot, irina: Person
 ) -> None:
     await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina)
     await running.add_events(make_event(status="cancelled"))  # type: ignore[arg-type]
     reply = await irina.send("/start ev_ufo-online")
     assert "Мероприятие отменено" in reply.text

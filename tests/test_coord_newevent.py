@@ -13,9 +13,9 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.config import Settings
 from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
-from tests.support.coord import BOT_LINK, appoint, coord_settings, register, staff
+from tests.support.coord import BOT_LINK, appoint, coord_settings, open_event, register, staff
 from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event
+from tests.support.running import RunningBot, fill_profile, make_event, sign_up
 from tests.support.stand_in import StandInServer
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -248,8 +248,7 @@ async def test_a_start_that_passed_before_confirming_is_asked_again(
 
 
 async def open_edit(person: Person, title_part: str) -> None:
-    await person.send("/coord")
-    await person.click(lambda b: title_part in b)
+    await open_event(person, title_part)
     await person.click("✏️ Изменить")
 
 
@@ -258,12 +257,9 @@ async def test_edit_a_field_with_a_check_and_a_confirmation(
 ) -> None:
     await appoint(running.db)
     await running.add_events(make_event("ufo-online"))
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina)
     ulyana = staff(server)["ufo"]
-    await ulyana.send("/coord")
-    await ulyana.click(lambda b: "УФО" in b)
+    await open_event(ulyana, "УФО")
     reply = await ulyana.click("✏️ Изменить")
     assert "Изменение: Онлайн стратегическая сессия УФО" in reply.text
     assert "Что изменить?" in reply.text

@@ -23,7 +23,7 @@ from storage.erasure import fsm_key_names
 from storage.feedback import FeedbackRepo
 from storage.outbox import NewItem, OutboxRepo
 from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event, start_questions
+from tests.support.running import RunningBot, fill_profile, make_event, sign_up, start_questions
 from tests.support.stand_in import StandInServer
 
 BOT_ID = 42
@@ -118,9 +118,7 @@ async def test_erasure_frees_the_seat_promotes_the_waiting_list_and_says_what_wa
     running: RunningBot, server: StandInServer, irina: Person, john: Person
 ) -> None:
     await running.add_events(make_event("full", capacity=1), make_event("open", capacity=30))
-    await irina.send("/start ev_full")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina, "full")
     await irina.send("/start ev_open")
     assert "Вы зарегистрированы" in (await irina.click("Подтвердить")).text
     await john.send("/start ev_full")

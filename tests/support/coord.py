@@ -10,9 +10,9 @@ from bot.registration.service import RegisterOutcome
 from bot.staff.coordination import Coordinators
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
-from tests.support.people import Person
-from tests.support.running import RunningBot
-from tests.support.stand_in import TEST_TOKEN, StandInServer
+from tests.support.people import Person, Reply
+from tests.support.running import RunningBot, bot_settings
+from tests.support.stand_in import StandInServer
 
 ADMIN = 7001
 UFO = 7002  # coordinator of the Ural district
@@ -22,13 +22,14 @@ BOT_LINK = "https://t.me/ethnic_test_bot?start="
 
 
 def coord_settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return Settings(
-        bot_token=TEST_TOKEN,  # type: ignore[arg-type]
-        database_path=tmp_path / "bot.sqlite3",
-        telegram_api_url=server.base_url,
-        admin_ids=frozenset({ADMIN}),
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return bot_settings(tmp_path, server, admin_ids=frozenset({ADMIN}))
+
+
+async def open_event(person: Person, title_part: str) -> Reply:
+    """A coordinator's /coord, then the button of the event whose title holds ``title_part``:
+    the event's card."""
+    await person.send("/coord")
+    return await person.click(lambda b: title_part in b)
 
 
 def staff(server: StandInServer) -> dict[str, Person]:

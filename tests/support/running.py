@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,19 @@ from bot.telegram import create_bot
 from storage.db import Database, utcnow
 from storage.models import Event, EventStatus
 from tests.support.people import Person, Reply
+from tests.support.stand_in import TEST_TOKEN, StandInServer
+
+
+def bot_settings(tmp_path: Path, server: StandInServer, **fields: Any) -> Settings:
+    """Settings of a bot polling the stand-in server, its database in ``tmp_path``, nothing read
+    from a .env file; ``fields`` add others (``admin_ids``, ``broadcast_rate``...)."""
+    return Settings(
+        bot_token=TEST_TOKEN,  # type: ignore[arg-type]
+        database_path=tmp_path / "bot.sqlite3",
+        telegram_api_url=server.base_url,
+        _env_file=None,  # type: ignore[call-arg]
+        **fields,
+    )
 
 
 def make_event(
@@ -136,6 +150,14 @@ async def answer_profile(person: Person, answers: dict[str, str] | None = None) 
     await person.send(a["region"])
     await person.send(a["phone"])
     return await person.send(a["email"])
+
+
+async def sign_up(person: Person, event_id: str = "ufo-online") -> Reply:
+    """The person opens the event's link, answers the questionnaire with ``PROFILE_ANSWERS`` and
+    confirms; the reply to the confirmation is returned."""
+    await person.send(f"/start ev_{event_id}")
+    await fill_profile(person)
+    return await person.click("Подтвердить")
 
 
 async def start_questions(running: RunningBot, person: Person, *texts: str) -> Reply:
