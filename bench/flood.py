@@ -54,9 +54,9 @@ from bench.registration import (
     participants_of,
     percentile,
 )
+from tests.support.process import ROOT
 from tests.support.stand_in import TEST_TOKEN, TgUser
 
-ROOT = Path(__file__).resolve().parent.parent
 FLOODER = TgUser(9_000_001, "Флудер", username="flooder")
 WARMUP = TgUser(9_000_002, "Разминка", username="warmup")
 MESSAGE_METHODS = ANSWER_METHODS - {"answerCallbackQuery"}

@@ -39,12 +39,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, web
 
+from bench.common import LogCollector, serving_process, usable_cpus, version
 from bot.app import create_dispatcher
 from bot.config import Settings
 from bot.events.files import import_events
@@ -53,7 +53,6 @@ from storage.db import Database, to_db, utcnow
 from storage.models import Event
 from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
-ROOT = Path(__file__).resolve().parent.parent
 FIRST_USER_ID = 6_000_001
 LEAD = 6.0  # seconds from the bot's start to the moment (the first plan sets the job)
 
@@ -62,24 +61,7 @@ class BenchError(RuntimeError):
     """The benchmark could not do the real thing (a timeout, a lost or doubled reminder)."""
 
 
-class LogCollector(logging.Handler):
-    """Keeps warnings and errors logged during a run (the console stays quiet)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 def environment() -> dict[str, Any]:
-    def version(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "?"
-
     return {
         "python": platform.python_version(),
         "aiogram": version("aiogram"),
@@ -88,7 +70,7 @@ def environment() -> dict[str, Any]:
         "aiolimiter": version("aiolimiter"),
         "sqlite": sqlite3.sqlite_version,
         "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cpus_usable": usable_cpus(),
         "platform": platform.platform(),
     }
 
@@ -183,15 +165,7 @@ class Server:
             await self.local.start()
             self.base_url = self.local.base_url
             return self
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.reminders",
-            "--serve",
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
+        self.proc = await serving_process("bench.reminders")
         assert self.proc.stdout is not None
         self.base_url = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode().strip()
         if not self.base_url:
