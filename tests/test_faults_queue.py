@@ -104,9 +104,7 @@ async def test_the_queue_does_not_die_when_another_connection_locks_it_mid_annou
     await announce(running, first, status.message_id)
     await wait_until(lambda: len(texts_to(server, PEOPLE, first)) >= 20, 15, "20 deliveries")
 
-    lock = WriteLock(running.settings.database_path)
-    await lock.take()
-    try:
+    async with WriteLock(running.settings.database_path):
         # a person writing for the first time meanwhile: their first-contact write is refused
         newcomer = Person(server, 30_500, "Олег")
         reply = await newcomer.send("/start")
@@ -116,8 +114,6 @@ async def test_the_queue_does_not_die_when_another_connection_locks_it_mid_annou
         await asyncio.sleep(2)  # the lock is held for seconds, many attempts long
         assert sender.claims.failing and sender._runner is not None
         assert not sender._runner.done()
-    finally:
-        await lock.release()
 
     await wait_until(lambda: len(texts_to(server, PEOPLE, first)) == 80, 30, "everyone")
     await wait_settled(running.db)
@@ -182,16 +178,12 @@ async def test_a_reminder_moment_inside_a_lock_is_late_not_lost(
 
     moment = event.starts_at - timedelta(seconds=16)
     await asyncio.sleep(max(0.0, (moment - utcnow()).total_seconds() - 1.5))
-    lock = WriteLock(bot.settings.database_path)
-    await lock.take()
-    try:
+    async with WriteLock(bot.settings.database_path):
         # the planner at the moment cannot queue the reminders: it backs off and tries again
         await wait_until(lambda: reminders.planning.failures >= 2, 15, "the planner's retries")
         assert not any(reminders_to(server, p) for p in people)
         reply = await people[0].send("/events")  # reading works while the lock is held
         assert reply.text
-    finally:
-        await lock.release()
 
     for person in people:
         await server.wait_for(is_reminder(person), timeout=15)
@@ -256,13 +248,9 @@ async def test_a_person_who_writes_during_a_lock_is_asked_to_repeat_and_keeps_ea
 ) -> None:
     await start_questions(running, irina, "Иванова Ирина Петровна", "АНО «Дом дружбы народов»")
 
-    lock = WriteLock(running.settings.database_path)
-    await lock.take()
-    try:
+    async with WriteLock(running.settings.database_path):
         reply = await irina.send("Председатель")
         assert reply.text == PAUSE + " Введённое ранее сохранено."
-    finally:
-        await lock.release()
 
     reply = await irina.send("Председатель")  # the same answer again, a minute later
     assert PAUSE not in reply.text
@@ -282,12 +270,8 @@ async def test_a_confirmation_pressed_during_a_lock_gets_a_short_alert_and_works
     await running.add_events(make_event())
     await irina.send("/start ev_ufo-online")
     await fill_profile(irina)
-    lock = WriteLock(running.settings.database_path)
-    await lock.take()
-    try:
+    async with WriteLock(running.settings.database_path):
         reply = await irina.click("Подтвердить")
-    finally:
-        await lock.release()
     # the handler had answered the button before the write failed: the pause comes as a message
     assert reply.text == PAUSE + " Введённое ранее сохранено."
     reply = await irina.click("Подтвердить")
@@ -305,12 +289,8 @@ async def test_a_button_whose_first_write_is_refused_gets_a_short_alert(
     assert reply.buttons
     # she consented: her new Telegram name is stored, so the middleware must write
     renamed = Person(server, irina.id, "Ира", username="irina_ngo")
-    lock = WriteLock(running.settings.database_path)
-    await lock.take()
-    try:
+    async with WriteLock(running.settings.database_path):
         reply = await renamed.click(reply.buttons[0])
-    finally:
-        await lock.release()
     assert reply.alerts == [PAUSE]
     reply = await renamed.send("/start")
     assert "Ира" in reply.text
@@ -452,14 +432,10 @@ async def test_the_progress_report_waits_out_a_lock_and_reports_the_end(
 
     reporter = ProgressReporter(db, publish, interval=0.05)
     reporter.failures.start = 0.05
-    lock = WriteLock(db.path)
-    await lock.take()
-    try:
+    async with WriteLock(db.path):
         await reporter.start()  # reads the unfinished announcements; writing "done" is refused
         await wait_until(lambda: reporter.failures.failures >= 2, 15, "retries")
         assert shown == []
-    finally:
-        await lock.release()
     try:
         await wait_until(lambda: bool(shown) and shown[-1].finished, 15, "the final report")
     finally:

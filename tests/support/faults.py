@@ -40,6 +40,15 @@ class WriteLock:
     async def release(self) -> None:
         await asyncio.to_thread(self._release)
 
+    async def __aenter__(self) -> WriteLock:
+        """``async with WriteLock(path):`` holds the lock for the block, released however the
+        block ends."""
+        await self.take()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.release()
+
     def _release(self) -> None:
         if self._conn is not None:
             self._conn.execute("COMMIT")
