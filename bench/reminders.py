@@ -51,6 +51,7 @@ from bot.events.files import import_events
 from bot.telegram import create_bot
 from storage.db import Database, to_db, utcnow
 from storage.models import Event
+from tests.support.reminders import soon
 from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 FIRST_USER_ID = 6_000_001
@@ -241,18 +242,13 @@ async def run_scenario(
         path = Path(tmp) / "bot.sqlite3"
         async with Database(path) as db:
             moment = utcnow() + timedelta(seconds=LEAD)
-            event = Event(
+            event = soon(
+                0,
                 id="bench",
                 title="Стратегическая сессия (нагрузочный тест)",
-                kind="online_session",
-                district="ufo",
                 starts_at=moment + scenario.offset,
                 duration_minutes=180,
-                location=None,
                 online_url="https://meet.example.org/bench",
-                capacity=None,
-                registration_deadline=None,
-                description="",
             )
             await populate(db, n, event)
             settings = Settings(

@@ -4,11 +4,14 @@ Helpers live in ``tests/support/`` (the benchmarks share them)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from aiogram import Bot
 
 from bot.config import Settings
+from bot.telegram import create_bot
 from tests.support.people import Person
 from tests.support.running import TEST_PEOPLE_ARE_FAST, RunningBot, bot_settings
 from tests.support.stand_in import TEST_TOKEN, StandInServer
@@ -48,3 +51,30 @@ def irina(server: StandInServer) -> Person:
 @pytest.fixture
 def john(server: StandInServer) -> Person:
     return Person(server, 1002, "John", language_code="en", username="john")
+
+
+@pytest.fixture
+def fast(settings: Settings) -> Settings:
+    """One reminder 2 s before the start (events may set their own), feedback asked at once.
+    A module may define its own ``fast`` (the feedback tests do)."""
+    return settings.model_copy(
+        update={"reminder_offsets": (timedelta(seconds=2),), "feedback_delay": timedelta(0)}
+    )
+
+
+@pytest.fixture
+async def bot(fast: Settings, server: StandInServer) -> AsyncIterator[RunningBot]:
+    """The real bot with ``fast`` settings, its database open but not polling yet: the events
+    and registrations come before the start (``start`` in tests/support/reminders.py)."""
+    running = RunningBot(fast)
+    await running.db.connect()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def sender_bot(settings: Settings) -> AsyncIterator[Bot]:
+    """A Bot for the delivery queue's own tests, without the polling bot's retries."""
+    bot = create_bot(settings, retry=False)
+    yield bot
+    await bot.session.close()

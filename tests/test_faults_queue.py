@@ -25,7 +25,6 @@ from bot.delivery.reminders import reminders_of
 from bot.delivery.sender import Sender
 from bot.registration.regions import default_regions
 from bot.resilience import Backoff
-from bot.telegram import create_bot
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
 from storage.db import Database, utcnow
 from storage.outbox import NewItem, OutboxRepo, OutItem
@@ -33,7 +32,7 @@ from tests.support.broadcast import ADMIN, add_people, bc_settings, wait_status,
 from tests.support.faults import BUSY_MS, WriteLock, fill_the_disk, free_the_disk, texts_to
 from tests.support.people import Person
 from tests.support.reminders import enrol, is_reminder, reminders_to, soon
-from tests.support.running import RunningBot, fill_profile, make_event, start_questions
+from tests.support.running import RunningBot, fill_profile, make_event, start, start_questions
 from tests.support.stand_in import StandInServer, TgUser
 
 PAUSE = "Технический перерыв на минуту: пожалуйста, повторите через минуту."
@@ -146,21 +145,6 @@ async def test_the_queue_does_not_die_when_another_connection_locks_it_mid_annou
 # --- a locked database at a reminder moment ----------------------------------------------------
 
 
-@pytest.fixture
-def fast(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={"reminder_offsets": (timedelta(seconds=2),), "feedback_delay": timedelta(0)}
-    )
-
-
-@pytest.fixture
-async def bot(fast: Settings, server: StandInServer) -> AsyncIterator[RunningBot]:
-    running = RunningBot(fast)
-    await running.db.connect()  # the event and its registrations come before the start
-    yield running
-    await running.stop()
-
-
 async def test_a_reminder_moment_inside_a_lock_is_late_not_lost(
     bot: RunningBot, server: StandInServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -170,9 +154,7 @@ async def test_a_reminder_moment_inside_a_lock_is_late_not_lost(
     people = [Person(server, 31_000 + i, f"Участник {i}") for i in range(30)]
     for person in people:
         await enrol(bot, server, person)
-    await bot.db.close()
-    await bot.start()
-    await server.wait_polling()
+    await start(bot, server)
     reminders = reminders_of(bot.dp["runtime"])
     assert reminders is not None
 
@@ -303,13 +285,6 @@ async def test_a_button_whose_first_write_is_refused_gets_a_short_alert(
 async def db(settings: Settings) -> AsyncIterator[Database]:
     async with Database(settings.database_path, busy_timeout_ms=BUSY_MS) as database:
         yield database
-
-
-@pytest.fixture
-async def sender_bot(settings: Settings) -> AsyncIterator[Bot]:
-    bot = create_bot(settings, retry=False)
-    yield bot
-    await bot.session.close()
 
 
 async def say(bot: Bot, item: OutItem) -> bool:

@@ -8,7 +8,6 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ from storage.models import Event, EventStatus, RegStatus
 from storage.participants import ParticipantRepo
 from tests.support.people import Person
 from tests.support.process import ROOT
-from tests.support.running import RunningBot
+from tests.support.running import RunningBot, start
 from tests.support.stand_in import ApiCall, StandInServer
 
 OWN_QUESTIONS: list[dict[str, Any]] = [
@@ -66,14 +65,6 @@ def fast(settings: Settings) -> Settings:
     return settings.model_copy(update={"feedback_delay": timedelta(minutes=30)})
 
 
-@pytest.fixture
-async def bot(fast: Settings, server: StandInServer) -> AsyncIterator[RunningBot]:
-    running = RunningBot(fast)
-    await running.db.connect()
-    yield running
-    await running.stop()
-
-
 async def attended(
     running: RunningBot,
     server: StandInServer,
@@ -92,12 +83,6 @@ async def attended(
         # registered people have consented (their Telegram name is kept only then)
         await ParticipantRepo(running.db).set_consent(conn, person.id, "2026-11-01", now)
         await RegistrationRepo(running.db).put(conn, event_id, person.id, status, now)
-
-
-async def start(running: RunningBot, server: StandInServer) -> None:
-    await running.db.close()
-    await running.start()
-    await server.wait_polling()
 
 
 def request_to(person: Person) -> Any:

@@ -4,12 +4,9 @@ with reminder offsets of seconds."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
-
-import pytest
 
 from bot.config import Settings
 from bot.delivery.reminders import plan_now
@@ -18,30 +15,8 @@ from storage.models import EventStatus, RegStatus
 from storage.participants import ParticipantRepo
 from tests.support.people import Person
 from tests.support.reminders import LINK, enrol, is_reminder, reminders_to, service, soon
-from tests.support.running import RunningBot, fill_profile
+from tests.support.running import RunningBot, fill_profile, start
 from tests.support.stand_in import ApiCall, StandInServer
-
-
-@pytest.fixture
-def fast(settings: Settings) -> Settings:
-    """One reminder 2 s before the start (events may set their own)."""
-    return settings.model_copy(
-        update={"reminder_offsets": (timedelta(seconds=2),), "feedback_delay": timedelta(0)}
-    )
-
-
-@pytest.fixture
-async def bot(fast: Settings, server: StandInServer) -> AsyncIterator[RunningBot]:
-    running = RunningBot(fast)
-    await running.db.connect()  # the events and registrations come before the start
-    yield running
-    await running.stop()
-
-
-async def start(running: RunningBot, server: StandInServer) -> None:
-    await running.db.close()
-    await running.start()
-    await server.wait_polling()
 
 
 def buttons(call: ApiCall) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 from bot.events.files import import_events
@@ -14,28 +13,16 @@ from bot.registration.form import default_form
 from bot.registration.regions import default_regions
 from bot.registration.service import RegistrationService
 from storage.db import Database, utcnow
-from storage.models import Event
 from storage.participants import ParticipantRepo
 from tests.support.process import polling_bot
+from tests.support.reminders import soon
 from tests.support.stand_in import ApiCall, StandInServer, TgUser
 
 PEOPLE = [TgUser(9100 + i, f"Участник{i}") for i in range(3)]
 
 
 async def prepare(path: Path, starts_in: float) -> None:
-    event = Event(
-        id="ufo",
-        title="Стратегическая сессия УФО",
-        kind="online_session",
-        district="ufo",
-        starts_at=utcnow() + timedelta(seconds=starts_in),
-        duration_minutes=90,
-        location=None,
-        online_url="https://meet.example.org/ufo",
-        capacity=None,
-        registration_deadline=None,
-        description="",
-    )
+    event = soon(starts_in)
     async with Database(path) as db:
         await import_events(db, [event], utcnow())
         async with db.transaction() as conn:

@@ -107,6 +107,14 @@ class RunningBot:
         await import_events(self.db, list(events), utcnow())
 
 
+async def start(running: RunningBot, server: StandInServer) -> None:
+    """Start polling a bot whose database was opened first (the ``bot`` fixture) to prepare
+    events and registrations; returns once it polls."""
+    await running.db.close()
+    await running.start()
+    await server.wait_polling()
+
+
 #: The people of the tests answer within milliseconds, step after step, which no one does
 #: (a test walk is 20-50 updates a second). With the real flood limits (2 updates a second
 #: from one person, 1 reply a second to one chat) the registration tests take 100 s instead of
