@@ -13,7 +13,7 @@ from aiogram import Bot
 from bot.config import Settings
 from bot.telegram import create_bot
 from tests.support.people import Person
-from tests.support.running import TEST_PEOPLE_ARE_FAST, RunningBot, bot_settings
+from tests.support.running import TEST_PEOPLE_ARE_FAST, RunningBot, bot_settings, polling
 from tests.support.stand_in import TEST_TOKEN, StandInServer
 
 
@@ -36,11 +36,8 @@ def settings(tmp_path: Path, server: StandInServer) -> Settings:
 
 @pytest.fixture
 async def running(settings: Settings, server: StandInServer) -> AsyncIterator[RunningBot]:
-    bot = RunningBot(settings)
-    await bot.start()
-    await server.wait_polling()
-    yield bot
-    await bot.stop()
+    async with polling(settings, server) as bot:
+        yield bot
 
 
 @pytest.fixture

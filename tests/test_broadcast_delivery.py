@@ -28,7 +28,7 @@ from tests.support.broadcast import (
     wait_until,
 )
 from tests.support.people import Person
-from tests.support.running import RunningBot
+from tests.support.running import RunningBot, polling
 from tests.support.stand_in import StandInServer
 
 UFO = list(range(5101, 5111))
@@ -163,10 +163,7 @@ async def test_quiet_hours_hold_a_message_until_morning_in_the_recipients_zone(
     tmp_path: Path, server: StandInServer, quiet_now: tuple[clock_time, clock_time]
 ) -> None:
     settings = bc_settings(tmp_path, server, quiet_hours=quiet_now)
-    bot = RunningBot(settings)
-    await bot.start()
-    try:
-        await server.wait_polling()
+    async with polling(settings, server) as bot:
         moscow = await add_people(bot.db, server, range(5201, 5204), district="cfo")
         far_east = await add_people(bot.db, server, range(5301, 5303), district="dfo")
         no_zone = await add_people(bot.db, server, [5401])  # no region yet: Moscow time
@@ -197,8 +194,6 @@ async def test_quiet_hours_hold_a_message_until_morning_in_the_recipients_zone(
         repo = BroadcastRepo(bot.db)
         broadcast = (await repo.latest(1))[0]
         assert broadcast.status in ("queued", "sending")
-    finally:
-        await bot.stop()
 
 
 # --- the sender's limiter ----------------------------------------------------------------------

@@ -6,7 +6,14 @@ from datetime import timedelta
 
 from bot.config import Settings
 from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event, sign_up, start_questions
+from tests.support.running import (
+    RunningBot,
+    fill_profile,
+    make_event,
+    polling,
+    sign_up,
+    start_questions,
+)
 from tests.support.stand_in import StandInServer
 
 
@@ -16,10 +23,7 @@ async def test_restart_in_the_middle_of_the_questionnaire(
     await start_questions(running, irina, "Иванова Ирина Петровна", "АНО «Дом дружбы»")
     await running.stop()
 
-    again = RunningBot(settings)
-    await again.start()
-    await server.wait_polling()
-    try:
+    async with polling(settings, server):
         reply = await irina.send("Председатель")  # the answer to the question asked before
         assert "Кем вы участвуете" in reply.text
         await irina.click("Активист")
@@ -29,8 +33,6 @@ async def test_restart_in_the_middle_of_the_questionnaire(
         assert "Иванова Ирина Петровна" in reply.text and "АНО «Дом дружбы»" in reply.text
         reply = await irina.click("Подтвердить")
         assert "Вы зарегистрированы" in reply.text
-    finally:
-        await again.stop()
 
 
 async def test_start_offers_to_resume_and_old_question_buttons_work_after_restart(
@@ -38,10 +40,7 @@ async def test_start_offers_to_resume_and_old_question_buttons_work_after_restar
 ) -> None:
     await start_questions(running, irina, "Иванова Ирина", "НКО", "Председатель")
     await running.stop()
-    again = RunningBot(settings)
-    await again.start()
-    await server.wait_polling()
-    try:
+    async with polling(settings, server):
         reply = await irina.send("/start")
         assert "▶️ Продолжить регистрацию" in reply.buttons
         reply = await irina.click("Продолжить регистрацию")
@@ -50,8 +49,6 @@ async def test_start_offers_to_resume_and_old_question_buttons_work_after_restar
         role_messages = [m for m in irina.messages if "Кем вы участвуете" in m.text]
         reply = await irina.click("Эксперт", message_id=role_messages[0].message_id)
         assert "Из какого вы региона?" in reply.text
-    finally:
-        await again.stop()
 
 
 async def test_cancel_keeps_typed_answers_for_next_time(running: RunningBot, irina: Person) -> None:

@@ -15,7 +15,7 @@ from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
 from tests.support.coord import BOT_LINK, appoint, coord_settings, open_event, register, staff
 from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event, sign_up
+from tests.support.running import RunningBot, fill_profile, make_event, polling, sign_up
 from tests.support.stand_in import StandInServer
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -189,10 +189,7 @@ async def test_cancel_and_abort_keep_nothing_and_a_restart_keeps_the_draft(
     await ulyana.send("/newevent")
     await ulyana.send("Семинар о медиа")
     await running.stop()  # the draft is in SQLite
-    again = RunningBot(settings)
-    await again.start()
-    await server.wait_polling()
-    try:
+    async with polling(settings, server) as again:
         kinds = [m for m in ulyana.messages if "Какой это вид" in (m.text or "")][-1]
         reply = await ulyana.send("/events")  # a participant command works in the dialog
         assert "Шаг" not in reply.text
@@ -212,8 +209,6 @@ async def test_cancel_and_abort_keep_nothing_and_a_restart_keeps_the_draft(
         reply = await ulyana.click("Отменить")
         assert "Создание мероприятия отменено" in reply.text
         assert await EventRepo(again.db).all() == []
-    finally:
-        await again.stop()
 
 
 async def test_a_start_that_passed_before_confirming_is_asked_again(

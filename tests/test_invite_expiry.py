@@ -21,7 +21,7 @@ from storage.coordinators import CoordinatorRepo
 from storage.db import Database, migrations, to_db, utcnow
 from tests.support.coord import ADMIN, BOT_LINK, UFO, appoint, coord_settings, staff
 from tests.support.people import Person
-from tests.support.running import RunningBot
+from tests.support.running import RunningBot, polling
 from tests.support.stand_in import StandInServer
 
 INVITE = re.compile(re.escape(BOT_LINK) + r"co_([A-Za-z0-9_-]+)")
@@ -152,15 +152,10 @@ async def test_a_link_from_an_admin_no_longer_in_admin_ids_is_refused(
     token = await invite_in_chat(anna, "Уральский")
     await running.stop()
     demoted = settings.model_copy(update={"admin_ids": frozenset({ADMIN + 100})})
-    again = RunningBot(demoted)
-    await again.start()
-    await server.wait_polling()
-    try:
+    async with polling(demoted, server) as again:
         reply = await Person(server, 8101, "Марат").send(f"/start co_{token}")
         assert GONE in reply.text
         assert await CoordinatorRepo(again.db).get(8101) is None
-    finally:
-        await again.stop()
 
 
 async def test_invitations_made_before_the_upgrade_get_seven_days(tmp_path: Path) -> None:

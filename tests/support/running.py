@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,21 @@ class RunningBot:
 
     async def add_events(self, *events: Event) -> None:
         await import_events(self.db, list(events), utcnow())
+
+
+@contextlib.asynccontextmanager
+async def polling(
+    settings: Settings, server: StandInServer, *, handle_as_tasks: bool = False
+) -> AsyncIterator[RunningBot]:
+    """The real bot started with ``settings``, polling the stand-in server for the block and
+    stopped however the block ends (a restart, other limits, a second bot)."""
+    bot = RunningBot(settings, handle_as_tasks=handle_as_tasks)
+    await bot.start()
+    try:
+        await server.wait_polling()
+        yield bot
+    finally:
+        await bot.stop()
 
 
 async def start(running: RunningBot, server: StandInServer) -> None:
