@@ -14,7 +14,15 @@ from storage.db import utcnow
 from storage.models import EventStatus, RegStatus
 from storage.participants import ParticipantRepo
 from tests.support.people import Person
-from tests.support.reminders import LINK, enrol, is_reminder, reminders_to, service, soon
+from tests.support.reminders import (
+    LINK,
+    enrol,
+    is_reminder,
+    notices_to,
+    reminders_to,
+    service,
+    soon,
+)
 from tests.support.running import RunningBot, fill_profile, start
 from tests.support.stand_in import ApiCall, StandInServer
 
@@ -146,17 +154,6 @@ async def test_a_reminder_overtaken_by_the_next_moment_is_not_sent(
 
 
 # --- changes --------------------------------------------------------------------------------------
-
-
-def notices_to(server: StandInServer, person: Person, fragment: str) -> list[ApiCall]:
-    return [
-        c
-        for c in server.calls
-        if c.ok
-        and c.chat_id == person.id
-        and c.method == "sendMessage"
-        and fragment in str(c.params.get("text"))
-    ]
 
 
 async def test_moving_an_event_moves_its_reminders_and_sends_one_notice(

@@ -54,21 +54,23 @@ async def enrol(running: RunningBot, server: StandInServer, person: Person) -> R
     return (await service(running).register(person.id, "ufo", {}, {})).status
 
 
-def reminders_to(server: StandInServer, person: Person) -> list[ApiCall]:
-    return [
-        c
-        for c in server.calls
-        if c.ok
-        and c.chat_id == person.id
-        and c.method == "sendMessage"
-        and "Напоминание" in str(c.params.get("text"))
-    ]
-
-
-def is_reminder(person: Person) -> Callable[[ApiCall], bool]:
+def is_text_to(person: Person, fragment: str) -> Callable[[ApiCall], bool]:
+    """A message the person received (sent, not refused) whose text holds ``fragment``."""
     return lambda c: (
         c.ok
         and c.chat_id == person.id
         and c.method == "sendMessage"
-        and "Напоминание" in str(c.params.get("text"))
+        and fragment in str(c.params.get("text"))
     )
+
+
+def notices_to(server: StandInServer, person: Person, fragment: str) -> list[ApiCall]:
+    return [c for c in server.calls if is_text_to(person, fragment)(c)]
+
+
+def is_reminder(person: Person) -> Callable[[ApiCall], bool]:
+    return is_text_to(person, "Напоминание")
+
+
+def reminders_to(server: StandInServer, person: Person) -> list[ApiCall]:
+    return notices_to(server, person, "Напоминание")
