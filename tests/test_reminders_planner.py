@@ -54,7 +54,8 @@ def service(db: Database, clock: Clock) -> RegistrationService:
 
 
 def session(**fields: Any) -> Event:
-    return soon(0, starts_at=START, duration_minutes=180, **fields)
+    at_start: dict[str, Any] = {"starts_at": START, "duration_minutes": 180}
+    return soon(0, **(at_start | fields))
 
 
 async def people(db: Database, clock: Clock, *ids: int) -> None:
