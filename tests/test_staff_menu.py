@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,16 @@ from bot.cli.main import main
 from bot.config import Settings
 from bot.staff.coordination import Coordinators
 from storage.db import utcnow
-from tests.support.coord import ADMIN, BOT_LINK, PFO, UFO, appoint, coord_settings, staff
+from tests.support.coord import (
+    ADMIN,
+    PFO,
+    UFO,
+    appoint,
+    coord_settings,
+    invite_token,
+    open_invitation,
+    staff,
+)
 from tests.support.people import Person
 from tests.support.running import RunningBot
 from tests.support.stand_in import ApiCall, StandInServer
@@ -25,7 +33,6 @@ from tests.support.stand_in import ApiCall, StandInServer
 PARTICIPANT = ["start", "events", "my", "profile", "language", "help", "cancel"]
 COORDINATOR = ["coord", "newevent", "stats", "broadcast", *PARTICIPANT]
 ADMIN_MENU = ["coord", "newevent", "stats", "broadcast", "coordinators", *PARTICIPANT]
-INVITE = re.compile(re.escape(BOT_LINK) + r"co_([A-Za-z0-9_-]+)")
 
 
 @pytest.fixture
@@ -121,15 +128,11 @@ async def test_an_invited_coordinator_gets_the_menu_and_a_removed_one_loses_it(
     running: RunningBot, server: StandInServer
 ) -> None:
     anna = staff(server)["admin"]
-    await anna.send("/coordinators")
-    await anna.click("Пригласить координатора")
-    reply = await anna.click("Приволжский")
-    match = INVITE.search(reply.text)
-    assert match is not None
+    reply = await open_invitation(anna, "Приволжский")
     marat = Person(server, 8101, "Марат")
     await marat.send("/start")
     assert menu(server, marat.id) == []
-    await marat.send(f"/start co_{match.group(1)}")
+    await marat.send(f"/start co_{invite_token(reply.text)}")
     assert menu(server, marat.id) == COORDINATOR
 
     await anna.send("/coordinators")

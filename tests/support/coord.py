@@ -3,6 +3,7 @@ through the registration service (the conversation itself is tested elsewhere)."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bot.config import Settings
@@ -19,6 +20,7 @@ UFO = 7002  # coordinator of the Ural district
 PFO = 7003  # coordinator of the Volga district
 ALL = 7004  # coordinator of the whole programme
 BOT_LINK = "https://t.me/ethnic_test_bot?start="
+INVITE = re.compile(re.escape(BOT_LINK) + r"co_([A-Za-z0-9_-]+)")
 
 
 def coord_settings(tmp_path: Path, server: StandInServer) -> Settings:
@@ -74,3 +76,18 @@ async def register(
         "email": f"p{user_id}@example.ru",
     }
     return await running.registration.register(user_id, event_id, profile, {})
+
+
+async def open_invitation(admin: Person, scope: str) -> Reply:
+    """The admin's /coordinators, "Пригласить координатора", then the ``scope`` button: the
+    reply that holds the invitation link."""
+    await admin.send("/coordinators")
+    await admin.click("Пригласить координатора")
+    return await admin.click(scope)
+
+
+def invite_token(text: str) -> str:
+    """The token of the invitation link in a message of the bot."""
+    match = INVITE.search(text)
+    assert match is not None, text
+    return match.group(1)
