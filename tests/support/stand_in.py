@@ -668,22 +668,22 @@ def _check_markup(markup: Any) -> dict[str, Any] | None:
     if not isinstance(markup, dict):
         raise _bad("can't parse reply keyboard markup JSON object")
     if "inline_keyboard" in markup:
-        rows = markup["inline_keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise _bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')
-        for row in rows:
-            for button in row:
-                _check_inline_button(button)
+        for button in _buttons(markup, "inline_keyboard", "InlineKeyboardMarkup"):
+            _check_inline_button(button)
     elif "keyboard" in markup:
-        rows = markup["keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise _bad('field "keyboard" of the ReplyKeyboardMarkup must be an Array')
-        for row in rows:
-            for button in row:
-                label = button.get("text") if isinstance(button, dict) else button
-                if not isinstance(label, str):
-                    raise _bad('can\'t parse keyboard button: Field "text" must be of type String')
+        for button in _buttons(markup, "keyboard", "ReplyKeyboardMarkup"):
+            label = button.get("text") if isinstance(button, dict) else button
+            if not isinstance(label, str):
+                raise _bad('can\'t parse keyboard button: Field "text" must be of type String')
     return markup
+
+
+def _buttons(markup: dict[str, Any], field: str, type_name: str) -> list[Any]:
+    """The buttons of a keyboard, row after row, once its rows are known to be arrays."""
+    rows = markup[field]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise _bad(f'field "{field}" of the {type_name} must be an Array')
+    return [button for row in rows for button in row]
 
 
 def _check_inline_button(button: Any) -> None:
