@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.support.people import Person
-from tests.support.running import PROFILE_ANSWERS, RunningBot, fill_profile, make_event, sign_up
+from tests.support.running import (
+    PROFILE_ANSWERS,
+    RunningBot,
+    fill_profile,
+    make_event,
+    sign_up,
+    to_summary,
+)
 from tests.support.stand_in import StandInServer
 
 
@@ -104,9 +111,7 @@ async def test_second_event_asks_only_its_own_questions(running: RunningBot, iri
 
 
 async def test_registering_twice_is_harmless(running: RunningBot, irina: Person) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
+    await to_summary(running, irina)
     first = await irina.click("Подтвердить")
     assert "Вы зарегистрированы" in first.text
     # the old Confirm button pressed again (a double tap)
@@ -121,9 +126,7 @@ async def test_registering_twice_is_harmless(running: RunningBot, irina: Person)
 
 
 async def test_edit_an_answer_from_the_summary(running: RunningBot, irina: Person) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
+    await to_summary(running, irina)
     reply = await irina.click("Исправить ответ")
     assert "Организация" in reply.buttons
     reply = await irina.click("Организация")

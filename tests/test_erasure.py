@@ -23,7 +23,14 @@ from storage.erasure import fsm_key_names
 from storage.feedback import FeedbackRepo
 from storage.outbox import NewItem, OutboxRepo
 from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event, sign_up, start_questions
+from tests.support.running import (
+    RunningBot,
+    fill_profile,
+    make_event,
+    sign_up,
+    start_questions,
+    to_summary,
+)
 from tests.support.stand_in import StandInServer
 
 BOT_ID = 42
@@ -57,9 +64,7 @@ async def erase_via_profile(person: Person) -> str:
 async def test_delete_my_data_erases_an_unfinished_questionnaire(
     running: RunningBot, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    reply = await fill_profile(irina, {"role": "Активист", "phone": "+7 912 345 67 89"})
+    reply = await to_summary(running, irina, {"role": "Активист", "phone": "+7 912 345 67 89"})
     assert "Подтвердить" in " ".join(reply.buttons)  # the summary: not confirmed
     reply = await irina.send("/cancel")
     assert "сохранены" in reply.text  # true: the draft is kept (after consent)

@@ -32,7 +32,13 @@ from tests.support.broadcast import ADMIN, add_people, bc_settings, wait_status,
 from tests.support.faults import BUSY_MS, WriteLock, fill_the_disk, free_the_disk, texts_to
 from tests.support.people import Person
 from tests.support.reminders import enrol, is_reminder, reminders_to, soon
-from tests.support.running import RunningBot, fill_profile, make_event, start, start_questions
+from tests.support.running import (
+    RunningBot,
+    make_event,
+    start,
+    start_questions,
+    to_summary,
+)
 from tests.support.stand_in import StandInServer, TgUser
 
 PAUSE = "Технический перерыв на минуту: пожалуйста, повторите через минуту."
@@ -249,9 +255,7 @@ async def test_a_person_who_writes_during_a_lock_is_asked_to_repeat_and_keeps_ea
 async def test_a_confirmation_pressed_during_a_lock_gets_a_short_alert_and_works_after(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
+    await to_summary(running, irina)
     async with WriteLock(running.settings.database_path):
         reply = await irina.click("Подтвердить")
     # the handler had answered the button before the write failed: the pause comes as a message

@@ -176,6 +176,16 @@ async def answer_profile(person: Person, answers: dict[str, str] | None = None) 
     return await person.send(a["email"])
 
 
+async def to_summary(
+    running: RunningBot, person: Person, answers: dict[str, str] | None = None
+) -> Reply:
+    """The default event imported, the person opened its link and answered the whole
+    questionnaire (``fill_profile``): the summary, not yet confirmed, is returned."""
+    await running.add_events(make_event())
+    await person.send("/start ev_ufo-online")
+    return await fill_profile(person, answers)
+
+
 async def sign_up(person: Person, event_id: str = "ufo-online") -> Reply:
     """The person opens the event's link, answers the questionnaire with ``PROFILE_ANSWERS`` and
     confirms; the reply to the confirmation is returned."""
