@@ -2,7 +2,7 @@
 
     python -m bench.broadcast [--cases a,b] [--only outbox|broadcaster] [--json out.json]
 
-A stand-in Bot API server (``tests/stand_in.py``, real HTTP on 127.0.0.1) runs in a child
+A stand-in Bot API server (``tests/support/stand_in.py``, real HTTP on 127.0.0.1) runs in a child
 process, as Telegram runs on other machines: it does not share the sender's event loop or
 CPU. It answers 429 (``retry_after`` 1) to any message above its limit per second (a sliding
 one-second window, ``StandInServer.rate_limit``). Every recipient is a chat the server knows;
@@ -40,23 +40,21 @@ import contextlib
 import gc
 import json
 import logging
-import os
 import platform
 import sqlite3
 import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, web
 
-from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
+from bench.common import serving_process, usable_cpus, version
+from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 COORDINATOR = TgUser(1, "Координатор")
-ROOT = Path(__file__).resolve().parent.parent
 FIRST_RECIPIENT = 10_000_001
 ANNOUNCEMENT = "Приглашаем на окружной семинар: регистрация открыта."
 ENTITIES = [
@@ -175,16 +173,7 @@ class ServerProcess:
         self.http: ClientSession | None = None
 
     async def __aenter__(self) -> ServerProcess:
-        root = ROOT
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.broadcast",
-            "--serve",
-            cwd=root,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
+        self.proc = await serving_process("bench.broadcast")
         assert self.proc.stdout is not None
         line = await asyncio.wait_for(self.proc.stdout.readline(), 30)
         self.base_url = line.decode().strip()
@@ -401,25 +390,14 @@ async def measure(server: ServerProcess, system: str, case: Case) -> Phase:
 # --------------------------------------------------------------------------- reporting
 
 
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "?"
-
-
 def environment() -> dict[str, Any]:
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        usable = os.cpu_count() or 0
     return {
         "python": platform.python_version(),
-        "aiogram": _version("aiogram"),
-        "aiogram-broadcaster": _version("aiogram-broadcaster"),
-        "aiosqlite": _version("aiosqlite"),
+        "aiogram": version("aiogram"),
+        "aiogram-broadcaster": version("aiogram-broadcaster"),
+        "aiosqlite": version("aiosqlite"),
         "sqlite": sqlite3.sqlite_version,
-        "cpus_usable": usable,
+        "cpus_usable": usable_cpus(),
         "platform": platform.platform(),
     }
 

@@ -6,7 +6,7 @@
 The bot runs as a real separate process, ``python -m bot`` (from ``--root``, this checkout by
 default: pass another checkout to measure other code, e.g. the code before a change), with a
 fresh SQLite file and one event, polling the stand-in Bot API server of the tests
-(``tests/stand_in.py``, real HTTP on 127.0.0.1), which this process runs together with the
+(``tests/support/stand_in.py``, real HTTP on 127.0.0.1), which this process runs together with the
 people and the measurement. The stand-in answers 429 to sending methods above ``--rate``
 messages a second in total (Telegram's global limit for a bot, 30/s).
 
@@ -54,9 +54,9 @@ from bench.registration import (
     participants_of,
     percentile,
 )
-from tests.stand_in import TEST_TOKEN, TgUser
+from tests.support.process import ROOT
+from tests.support.stand_in import TEST_TOKEN, TgUser
 
-ROOT = Path(__file__).resolve().parent.parent
 FLOODER = TgUser(9_000_001, "Флудер", username="flooder")
 WARMUP = TgUser(9_000_002, "Разминка", username="warmup")
 MESSAGE_METHODS = ANSWER_METHODS - {"answerCallbackQuery"}

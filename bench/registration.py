@@ -3,7 +3,7 @@
     python -m bench.registration [--participants 200] [--repeat 3] [--json out.json]
 
 N simulated participants walk the whole registration conversation at the same time
-through the stand-in Bot API server (real HTTP on 127.0.0.1, ``tests/stand_in.py``):
+through the stand-in Bot API server (real HTTP on 127.0.0.1, ``tests/support/stand_in.py``):
 ``/start ev_<id>``, the consent button, name, organisation, position, the role button,
 the region typed, the phone, the e-mail, then "Подтвердить" on the summary: ten updates
 each. Every participant sends an update, waits until the bot has handled it (its handler
@@ -63,13 +63,13 @@ import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
+from bench.common import LogCollector, serving_process, usable_cpus, version
 from bot.app import create_dispatcher
 from bot.config import Settings
 from bot.events.files import import_events
@@ -77,7 +77,7 @@ from bot.registration.service import RegistrationService
 from bot.telegram import create_bot
 from storage.db import Database, utcnow
 from storage.models import Event, RegStatus
-from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
+from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 #: Successful calls that count as "the bot answered" in a chat.
 ANSWER_METHODS = frozenset(
@@ -92,7 +92,6 @@ ANSWER_METHODS = frozenset(
     }
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 EVENT_ID = "bench"
 FIRST_USER_ID = 5_000_001
 GOAL_RATIO = 0.5
@@ -394,16 +393,8 @@ class StandInProcess:
         self._flush_scheduled = False
 
     async def __aenter__(self) -> StandInProcess:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.registration",
-            "--serve",
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            limit=LINE_LIMIT,
+        self.proc = await serving_process(
+            "bench.registration", stderr=asyncio.subprocess.PIPE, limit=LINE_LIMIT
         )
         self._stderr_task = asyncio.create_task(self._read_stderr())
         try:
@@ -519,17 +510,6 @@ class DoneMarker(BaseMiddleware):
         finally:
             assert isinstance(event, Update)
             self.stand_in.handled(self.phase, event.update_id, time.monotonic())
-
-
-class LogCollector(logging.Handler):
-    """Keeps warnings and errors logged during a phase (the console stays quiet)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 # --------------------------------------------------------------------------- the systems
@@ -868,27 +848,16 @@ async def _run_phase(
 # --------------------------------------------------------------------------- reporting
 
 
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "?"
-
-
 def environment() -> dict[str, Any]:
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        usable = os.cpu_count() or 0
     return {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
-        "aiogram": _version("aiogram"),
-        "aiohttp": _version("aiohttp"),
-        "aiosqlite": _version("aiosqlite"),
+        "aiogram": version("aiogram"),
+        "aiohttp": version("aiohttp"),
+        "aiosqlite": version("aiosqlite"),
         "sqlite": sqlite3.sqlite_version,
         "cpu_count": os.cpu_count(),
-        "cpus_usable": usable,
+        "cpus_usable": usable_cpus(),
         "platform": platform.platform(),
         "event_loop": type(asyncio.get_event_loop_policy()).__name__,
     }

@@ -5,7 +5,7 @@
 
 The real bot (``create_bot`` + ``create_dispatcher``, as ``python -m bot`` builds it, with its
 delivery queue and scheduler) polls the stand-in Bot API server of the tests (real HTTP on
-127.0.0.1, ``tests/stand_in.py``). The server runs in a child process, as Telegram runs on
+127.0.0.1, ``tests/support/stand_in.py``). The server runs in a child process, as Telegram runs on
 other machines; ``--same-process`` runs it in the bot's event loop instead (then the bot and
 the server share one CPU, and the figures are the bot's worst case). N participants are
 registered for one online session whose one reminder moment comes a few seconds after the bot
@@ -39,21 +39,21 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, web
 
+from bench.common import LogCollector, serving_process, usable_cpus, version
 from bot.app import create_dispatcher
 from bot.config import Settings
 from bot.events.files import import_events
 from bot.telegram import create_bot
 from storage.db import Database, to_db, utcnow
 from storage.models import Event
-from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
+from tests.support.reminders import soon
+from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
-ROOT = Path(__file__).resolve().parent.parent
 FIRST_USER_ID = 6_000_001
 LEAD = 6.0  # seconds from the bot's start to the moment (the first plan sets the job)
 
@@ -62,24 +62,7 @@ class BenchError(RuntimeError):
     """The benchmark could not do the real thing (a timeout, a lost or doubled reminder)."""
 
 
-class LogCollector(logging.Handler):
-    """Keeps warnings and errors logged during a run (the console stays quiet)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 def environment() -> dict[str, Any]:
-    def version(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "?"
-
     return {
         "python": platform.python_version(),
         "aiogram": version("aiogram"),
@@ -88,7 +71,7 @@ def environment() -> dict[str, Any]:
         "aiolimiter": version("aiolimiter"),
         "sqlite": sqlite3.sqlite_version,
         "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cpus_usable": usable_cpus(),
         "platform": platform.platform(),
     }
 
@@ -183,15 +166,7 @@ class Server:
             await self.local.start()
             self.base_url = self.local.base_url
             return self
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.reminders",
-            "--serve",
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
+        self.proc = await serving_process("bench.reminders")
         assert self.proc.stdout is not None
         self.base_url = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode().strip()
         if not self.base_url:
@@ -267,18 +242,13 @@ async def run_scenario(
         path = Path(tmp) / "bot.sqlite3"
         async with Database(path) as db:
             moment = utcnow() + timedelta(seconds=LEAD)
-            event = Event(
+            event = soon(
+                0,
                 id="bench",
                 title="Стратегическая сессия (нагрузочный тест)",
-                kind="online_session",
-                district="ufo",
                 starts_at=moment + scenario.offset,
                 duration_minutes=180,
-                location=None,
                 online_url="https://meet.example.org/bench",
-                capacity=None,
-                registration_deadline=None,
-                description="",
             )
             await populate(db, n, event)
             settings = Settings(

@@ -1,112 +1,20 @@
-"""Fixtures: the stand-in Bot API server and the real bot polling it over HTTP."""
+"""Fixtures only: the stand-in Bot API server, the real bot polling it over HTTP, two people.
+Helpers live in ``tests/support/`` (the benchmarks share them)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
+from aiogram import Bot
 
-from bot.app import create_dispatcher
 from bot.config import Settings
-from bot.events.files import import_events
-from bot.registration.service import RegistrationService
 from bot.telegram import create_bot
-from storage.db import Database, utcnow
-from storage.models import Event, EventStatus
-from tests.people import Person
-from tests.stand_in import TEST_TOKEN, StandInServer
-
-
-def make_event(
-    event_id: str = "ufo-online",
-    *,
-    title: str = "Онлайн стратегическая сессия УФО",
-    kind: str = "online_session",
-    district: str | None = "ufo",
-    starts_in: timedelta = timedelta(days=7),
-    duration_minutes: int = 180,
-    location: str | None = None,
-    online_url: str | None = "https://meet.example.org/ufo",
-    capacity: int | None = None,
-    deadline_in: timedelta | None = None,
-    description: str = "Разработка стратегий развития этнокультурных НКО округа.",
-    questions: list[dict[str, Any]] | None = None,
-    status: EventStatus = EventStatus.SCHEDULED,
-) -> Event:
-    now = utcnow()
-    starts = (now + starts_in).replace(second=0, microsecond=0)
-    return Event(
-        id=event_id,
-        title=title,
-        kind=kind,
-        district=district,
-        starts_at=starts,
-        duration_minutes=duration_minutes,
-        location=location,
-        online_url=online_url,
-        capacity=capacity,
-        registration_deadline=(now + deadline_in) if deadline_in is not None else None,
-        description=description,
-        questions=questions or [],
-        status=status,
-    )
-
-
-class RunningBot:
-    """The real bot (the same factory as ``python -m bot``) polling the stand-in server."""
-
-    def __init__(self, settings: Settings, *, handle_as_tasks: bool = False) -> None:
-        self.settings = settings
-        self.handle_as_tasks = handle_as_tasks
-        self.db = Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms)
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        await self.db.connect()
-        self.bot = create_bot(self.settings)
-        self.dp = create_dispatcher(self.settings, self.db)
-        self.registration: RegistrationService = self.dp["registration"]
-        self._task = asyncio.create_task(
-            self.dp.start_polling(
-                self.bot,
-                handle_as_tasks=self.handle_as_tasks,
-                polling_timeout=1,
-                handle_signals=False,
-                close_bot_session=False,
-                allowed_updates=self.dp.resolve_used_update_types(),
-            )
-        )
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            with contextlib.suppress(RuntimeError):
-                await self.dp.stop_polling()
-            await self._task
-            self._task = None
-            await self.bot.session.close()
-        await self.db.close()
-
-    async def add_events(self, *events: Event) -> None:
-        await import_events(self.db, list(events), utcnow())
-
-
-#: The people of the tests answer within milliseconds, step after step, which no one does
-#: (a test walk is 20-50 updates a second). With the real flood limits (2 updates a second
-#: from one person, 1 reply a second to one chat) the registration tests take 100 s instead of
-#: 8, so every test runs with these unless it sets the limits itself (tests/test_flood.py
-#: passes the real ones to Settings, which wins over the environment). The same variables
-#: reach ``python -m bot`` in the process tests (``env_for`` copies the environment).
-TEST_PEOPLE_ARE_FAST = {
-    "FLOOD_RATE": "10000",
-    "FLOOD_BURST": "10000",
-    "REPLY_RATE": "10000",
-    "REPLY_BURST": "10000",
-}
+from tests.support.people import Person
+from tests.support.running import TEST_PEOPLE_ARE_FAST, RunningBot, bot_settings, polling
+from tests.support.stand_in import TEST_TOKEN, StandInServer
 
 
 @pytest.fixture(autouse=True)
@@ -123,21 +31,13 @@ async def server() -> AsyncIterator[StandInServer]:
 
 @pytest.fixture
 def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return Settings(
-        bot_token=TEST_TOKEN,  # type: ignore[arg-type]
-        database_path=tmp_path / "bot.sqlite3",
-        telegram_api_url=server.base_url,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return bot_settings(tmp_path, server)
 
 
 @pytest.fixture
 async def running(settings: Settings, server: StandInServer) -> AsyncIterator[RunningBot]:
-    bot = RunningBot(settings)
-    await bot.start()
-    await server.wait_polling()
-    yield bot
-    await bot.stop()
+    async with polling(settings, server) as bot:
+        yield bot
 
 
 @pytest.fixture
@@ -150,29 +50,28 @@ def john(server: StandInServer) -> Person:
     return Person(server, 1002, "John", language_code="en", username="john")
 
 
-PROFILE_ANSWERS = {
-    "full_name": "Иванова Ирина Петровна",
-    "organization": "АНО «Дом дружбы народов»",
-    "position": "Председатель",
-    "role": "Руководитель НКО",
-    "region": "Свердловская",
-    "phone": "8 912 345-67-89",
-    "email": "irina@example.ru",
-}
+@pytest.fixture
+def fast(settings: Settings) -> Settings:
+    """One reminder 2 s before the start (events may set their own), feedback asked at once.
+    A module may define its own ``fast`` (the feedback tests do)."""
+    return settings.model_copy(
+        update={"reminder_offsets": (timedelta(seconds=2),), "feedback_delay": timedelta(0)}
+    )
 
 
-async def fill_profile(person: Person, answers: dict[str, str] | None = None) -> None:
-    """Answer the shipped questionnaire from the consent to the e-mail."""
-    a = dict(PROFILE_ANSWERS, **(answers or {}))
-    await person.click("Согласен" if person.user.language_code == "ru" else "I agree")
-    await person.send(a["full_name"])
-    await person.send(a["organization"])
-    await person.send(a["position"])
-    await person.click(a["role"])
-    await person.send(a["region"])
-    await person.send(a["phone"])
-    await person.send(a["email"])
+@pytest.fixture
+async def bot(fast: Settings, server: StandInServer) -> AsyncIterator[RunningBot]:
+    """The real bot with ``fast`` settings, its database open but not polling yet: the events
+    and registrations come before the start (``start`` in tests/support/reminders.py)."""
+    running = RunningBot(fast)
+    await running.db.connect()
+    yield running
+    await running.stop()
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
+@pytest.fixture
+async def sender_bot(settings: Settings) -> AsyncIterator[Bot]:
+    """A Bot for the delivery queue's own tests, without the polling bot's retries."""
+    bot = create_bot(settings, retry=False)
+    yield bot
+    await bot.session.close()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person, Reply
+from tests.support.running import RunningBot, fill_profile, make_event
+from tests.support.stand_in import StandInServer
 
 
 async def reminder_rows(running: RunningBot, chat_id: int) -> list[str]:
@@ -17,16 +17,23 @@ async def reminder_rows(running: RunningBot, chat_id: int) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+async def confirm_while_failing(
+    running: RunningBot, server: StandInServer, person: Person, method: str
+) -> Reply:
+    """The person confirms a session starting in 30 minutes (the 1-hour reminder is due at once,
+    bot/delivery/reminders.py) while every attempt of the polling bot's retries (4 attempts,
+    bot/telegram.py) to call ``method`` fails; the reply to the confirmation is returned."""
+    await running.add_events(make_event(starts_in=timedelta(minutes=30)))
+    await person.send("/start ev_ufo-online")
+    await fill_profile(person)
+    server.server_error(method, times=4)
+    return await person.click("Подтвердить")
+
+
 async def test_a_failed_calendar_file_after_a_saved_registration_is_not_a_failed_registration(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    # It starts in 30 minutes: the 1-hour reminder is due at once (bot/delivery/reminders.py).
-    await running.add_events(make_event(starts_in=timedelta(minutes=30)))
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
-    # Every attempt of the polling bot's retries fails (4 attempts, bot/telegram.py).
-    server.fail("sendDocument", error_code=500, description="Internal Server Error", times=4)
-    reply = await irina.click("Подтвердить")
+    reply = await confirm_while_failing(running, server, irina, "sendDocument")
     assert "Вы зарегистрированы" in reply.text
     assert "что-то пошло не так" not in reply.text
     assert "Календарь-файл не удалось отправить. Он доступен в /my" in reply.text
@@ -50,11 +57,7 @@ async def test_a_failed_calendar_file_after_a_saved_registration_is_not_a_failed
 async def test_a_failed_confirmation_message_still_plans_the_reminders(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event(starts_in=timedelta(minutes=30)))
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
-    server.fail("sendMessage", error_code=500, description="Internal Server Error", times=4)
-    reply = await irina.click("Подтвердить")
+    reply = await confirm_while_failing(running, server, irina, "sendMessage")
     assert "что-то пошло не так" not in reply.text
     [ics] = reply.documents  # the steps after the failed one still run
     assert ics.filename == "ufo-online.ics"

@@ -18,7 +18,7 @@ from bot.delivery.broadcasting import Audience, AudienceKind, not_before
 from bot.delivery.sender import rate_limiter
 from storage.broadcasts import BroadcastRepo
 from storage.participants import ParticipantRepo
-from tests.broadcast_support import (
+from tests.support.broadcast import (
     ADMIN,
     add_people,
     bc_settings,
@@ -27,9 +27,9 @@ from tests.broadcast_support import (
     wait_status,
     wait_until,
 )
-from tests.conftest import RunningBot
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import RunningBot, polling
+from tests.support.stand_in import StandInServer
 
 UFO = list(range(5101, 5111))
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -58,9 +58,7 @@ async def test_429_5xx_blocked_and_refused_messages(
     await preview_for_ufo(admin, "Напоминаем о сессии")
     for user_id in blocked:
         server.block(user_id)
-    server.fail(
-        "copyMessage", error_code=429, description="Too Many Requests: retry after 1", times=2
-    )
+    server.too_many_requests("copyMessage", times=2)
     server.fail("copyMessage", error_code=502, description="Bad Gateway", times=2)
     server.fail(
         "copyMessage",
@@ -110,13 +108,7 @@ async def test_5xx_until_the_last_attempt_is_an_error_with_its_reason(
     await add_people(running.db, server, UFO[:2], district="ufo")
     admin = Person(server, ADMIN, "Админ")
     await preview_for_ufo(admin, "Сервер Telegram болеет")
-    server.fail(
-        "copyMessage",
-        error_code=500,
-        description="Internal Server Error",
-        times=99,
-        chat_id=UFO[0],
-    )
+    server.server_error("copyMessage", times=99, chat_id=UFO[0])
     await admin.click("Отправить")
     await wait_delivered(server, UFO[1:2])
     # attempts with back-off 1, 2, 4, 8 s: the test does not wait for that, it checks the
@@ -171,10 +163,7 @@ async def test_quiet_hours_hold_a_message_until_morning_in_the_recipients_zone(
     tmp_path: Path, server: StandInServer, quiet_now: tuple[clock_time, clock_time]
 ) -> None:
     settings = bc_settings(tmp_path, server, quiet_hours=quiet_now)
-    bot = RunningBot(settings)
-    await bot.start()
-    try:
-        await server.wait_polling()
+    async with polling(settings, server) as bot:
         moscow = await add_people(bot.db, server, range(5201, 5204), district="cfo")
         far_east = await add_people(bot.db, server, range(5301, 5303), district="dfo")
         no_zone = await add_people(bot.db, server, [5401])  # no region yet: Moscow time
@@ -205,8 +194,6 @@ async def test_quiet_hours_hold_a_message_until_morning_in_the_recipients_zone(
         repo = BroadcastRepo(bot.db)
         broadcast = (await repo.latest(1))[0]
         assert broadcast.status in ("queued", "sending")
-    finally:
-        await bot.stop()
 
 
 # --- the sender's limiter ----------------------------------------------------------------------

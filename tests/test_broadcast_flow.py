@@ -10,7 +10,7 @@ import pytest
 from bot.config import Settings
 from handlers.callbacks import BcAction, BcDistrictCb, BcEventCb, BcStopCb, BroadcastCb, EvScope
 from storage.broadcasts import BroadcastRepo
-from tests.broadcast_support import (
+from tests.support.broadcast import (
     ADMIN,
     UFO_COORD,
     add_people,
@@ -22,9 +22,9 @@ from tests.broadcast_support import (
     wait_status,
     wait_until,
 )
-from tests.conftest import RunningBot, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import RunningBot, make_event
+from tests.support.stand_in import StandInServer
 
 UFO = list(range(5001, 5006))
 CFO = list(range(6001, 6004))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from bot.registration.regions import default_regions
 from bot.telegram import create_bot
 from storage.broadcasts import BroadcastRepo
 from storage.db import Database
-from tests.broadcast_support import (
+from tests.support.broadcast import (
     ADMIN,
     add_people,
     bc_settings,
@@ -25,10 +24,10 @@ from tests.broadcast_support import (
     wait_delivered,
     wait_until,
 )
-from tests.conftest import RunningBot
-from tests.people import Person
-from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
-from tests.test_run_main import env_for
+from tests.support.people import Person
+from tests.support.process import env_for, polling_bot, python_m_bot
+from tests.support.running import RunningBot
+from tests.support.stand_in import StandInServer, TgUser
 
 UFO = list(range(5501, 5506))
 CFO = list(range(5601, 5603))
@@ -40,16 +39,11 @@ def settings(tmp_path: Path, server: StandInServer) -> Settings:
 
 
 async def cli(tmp_path: Path, *args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
+    proc = await python_m_bot(
+        tmp_path,
         "broadcast",
         *args,
-        cwd=tmp_path,
         env=env_for(tmp_path, DATABASE_PATH=str(tmp_path / "bot.sqlite3")),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode is not None
@@ -122,22 +116,7 @@ async def test_cli_refuses_what_telegram_would_refuse_and_escapes_plain_files(
 
 
 async def run_bot(tmp_path: Path, server: StandInServer) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env_for(
-            tmp_path,
-            BOT_TOKEN=TEST_TOKEN,
-            TELEGRAM_API_URL=server.base_url,
-            DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
-            ADMIN_IDS=str(ADMIN),
-            BROADCAST_RATE="60",
-        ),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await polling_bot(tmp_path, server, ADMIN_IDS=str(ADMIN), BROADCAST_RATE="60")
 
 
 async def test_sigkill_in_the_middle_of_an_announcement_then_restart(

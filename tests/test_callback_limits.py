@@ -14,7 +14,7 @@ import pkgutil
 import types
 import typing
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import annotated_types
 import pytest
@@ -49,7 +49,7 @@ def _bound(field: FieldInfo) -> Any:
         if isinstance(item, annotated_types.Le):
             return item.le
         if isinstance(item, annotated_types.Lt):
-            return item.lt - 1
+            return cast(int, item.lt) - 1
     return None
 
 
@@ -58,7 +58,7 @@ def _lower(field: FieldInfo) -> Any:
         if isinstance(item, annotated_types.Ge):
             return item.ge
         if isinstance(item, annotated_types.Gt):
-            return item.gt + 1
+            return cast(int, item.gt) + 1
     return None
 
 

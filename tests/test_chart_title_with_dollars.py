@@ -12,9 +12,9 @@ from PIL import Image
 
 from bot.config import Settings
 from bot.staff.stats import ChartText, Day, render_chart
-from tests.conftest import RunningBot, make_event
-from tests.coord_support import appoint, coord_settings, register, staff
-from tests.stand_in import StandInServer
+from tests.support.coord import appoint, coord_settings, open_event, register, staff
+from tests.support.running import RunningBot, make_event
+from tests.support.stand_in import StandInServer
 
 TITLES = ["Грант $5000 и $300 на проект", "Формула $x^{$ и \\frac{", "$$", "Цена: 5$"]
 
@@ -40,8 +40,7 @@ async def test_event_stats_with_dollars_in_the_title_send_the_chart(
     await running.add_events(make_event("grant", title=title))
     await register(running, 5001, "grant", name="Участник 5001")
     ulyana = staff(server)["ufo"]
-    await ulyana.send("/coord")
-    await ulyana.click(lambda b: "Грант" in b)
+    await open_event(ulyana, "Грант")
     reply = await ulyana.click("📊 Статистика")
     [photo] = [c for c in reply.calls if c.method == "sendPhoto"]
     assert photo.ok and photo.files["photo"].content.startswith(b"\x89PNG")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from bot.config import Settings
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import RunningBot, fill_profile, make_event, polling
+from tests.support.stand_in import StandInServer
 
 
 async def register(person: Person, event_id: str) -> None:
@@ -68,10 +68,7 @@ async def test_thirty_confirm_at_once_for_ten_seats(
     # Restart as in production, with updates handled as concurrent tasks; the summaries
     # survive the restart in the FSM storage.
     await running.stop()
-    concurrent = RunningBot(settings, handle_as_tasks=True)
-    await concurrent.start()
-    await server.wait_polling()
-    try:
+    async with polling(settings, server, handle_as_tasks=True) as concurrent:
         # Everybody presses Confirm at the same moment.
         await asyncio.gather(*(p.click("Подтвердить") for p in people))
         await server.wait_idle(quiet=0.5, timeout=30)
@@ -86,9 +83,7 @@ async def test_thirty_confirm_at_once_for_ten_seats(
                 if r.status == "waitlisted"
             ]
         )
-    finally:
-        await concurrent.stop()
-    statuses = [r.status for r in regs]
+    statuses: list[str] = [r.status for r in regs]
     assert len(regs) == 30
     assert statuses.count("registered") == 10
     assert statuses.count("waitlisted") == 20

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from tests.conftest import RunningBot, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
-
-
-async def start_questions(running: RunningBot, person: Person) -> None:
-    await running.add_events(make_event())
-    await person.send("/start ev_ufo-online")
-    await person.click("Согласен")
+from tests.support.people import Person
+from tests.support.running import RunningBot, make_event, start_questions
+from tests.support.stand_in import StandInServer
 
 
 async def test_html_and_script_in_answers_are_shown_as_typed(
     running: RunningBot, irina: Person, server: StandInServer
 ) -> None:
-    await start_questions(running, irina)
-    await irina.send("<script>alert(1)</script> & <b>Ирина</b>")
-    await irina.send("Robert'); DROP TABLE participants;--")
-    await irina.send("Председатель 🌍🎉")
+    await start_questions(
+        running,
+        irina,
+        "<script>alert(1)</script> & <b>Ирина</b>",
+        "Robert'); DROP TABLE participants;--",
+        "Председатель 🌍🎉",
+    )
     await irina.click("Эксперт")
     await irina.send("смоленск")
     await irina.send("+7 912 345 67 89")
@@ -62,10 +59,7 @@ async def test_overlong_empty_and_wrong_types_repeat_the_question(
 async def test_choice_typed_region_ambiguous_phone_email(
     running: RunningBot, irina: Person
 ) -> None:
-    await start_questions(running, irina)
-    await irina.send("Иванова Ирина")
-    await irina.send("НКО")
-    await irina.send("Председатель")
+    await start_questions(running, irina, "Иванова Ирина", "НКО", "Председатель")
     reply = await irina.send("Космонавт")
     assert "Такого варианта нет" in reply.text
     reply = await irina.send("эксперт")  # typed label, any case
@@ -91,9 +85,7 @@ async def test_choice_typed_region_ambiguous_phone_email(
 
 
 async def test_region_by_district_buttons(running: RunningBot, irina: Person) -> None:
-    await start_questions(running, irina)
-    for text in ["Иванова Ирина", "НКО", "Председатель"]:
-        await irina.send(text)
+    await start_questions(running, irina, "Иванова Ирина", "НКО", "Председатель")
     reply = await irina.click("Эксперт")
     assert "Дальневосточный" in reply.buttons
     reply = await irina.click("Дальневосточный")

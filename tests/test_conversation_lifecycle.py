@@ -5,25 +5,25 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.config import Settings
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import (
+    RunningBot,
+    fill_profile,
+    make_event,
+    polling,
+    sign_up,
+    start_questions,
+)
+from tests.support.stand_in import StandInServer
 
 
 async def test_restart_in_the_middle_of_the_questionnaire(
     running: RunningBot, settings: Settings, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    await irina.send("Иванова Ирина Петровна")
-    await irina.send("АНО «Дом дружбы»")
+    await start_questions(running, irina, "Иванова Ирина Петровна", "АНО «Дом дружбы»")
     await running.stop()
 
-    again = RunningBot(settings)
-    await again.start()
-    await server.wait_polling()
-    try:
+    async with polling(settings, server):
         reply = await irina.send("Председатель")  # the answer to the question asked before
         assert "Кем вы участвуете" in reply.text
         await irina.click("Активист")
@@ -33,23 +33,14 @@ async def test_restart_in_the_middle_of_the_questionnaire(
         assert "Иванова Ирина Петровна" in reply.text and "АНО «Дом дружбы»" in reply.text
         reply = await irina.click("Подтвердить")
         assert "Вы зарегистрированы" in reply.text
-    finally:
-        await again.stop()
 
 
 async def test_start_offers_to_resume_and_old_question_buttons_work_after_restart(
     running: RunningBot, settings: Settings, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    for text in ["Иванова Ирина", "НКО", "Председатель"]:
-        await irina.send(text)
+    await start_questions(running, irina, "Иванова Ирина", "НКО", "Председатель")
     await running.stop()
-    again = RunningBot(settings)
-    await again.start()
-    await server.wait_polling()
-    try:
+    async with polling(settings, server):
         reply = await irina.send("/start")
         assert "▶️ Продолжить регистрацию" in reply.buttons
         reply = await irina.click("Продолжить регистрацию")
@@ -58,16 +49,10 @@ async def test_start_offers_to_resume_and_old_question_buttons_work_after_restar
         role_messages = [m for m in irina.messages if "Кем вы участвуете" in m.text]
         reply = await irina.click("Эксперт", message_id=role_messages[0].message_id)
         assert "Из какого вы региона?" in reply.text
-    finally:
-        await again.stop()
 
 
 async def test_cancel_keeps_typed_answers_for_next_time(running: RunningBot, irina: Person) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    await irina.send("Иванова Ирина")
-    await irina.send("НКО «Родник»")
+    await start_questions(running, irina, "Иванова Ирина", "НКО «Родник»")
     reply = await irina.send("/cancel")
     assert "прервано" in reply.text and "сохранены" in reply.text
     reply = await irina.send("Председатель")  # no dialog now: the menu, not an answer
@@ -91,9 +76,7 @@ async def test_profile_view_edit_and_delete(
     await running.add_events(make_event("full", capacity=1))
     reply = await irina.send("/profile")
     assert "Профиль пока не заполнен" in reply.text
-    await irina.send("/start ev_full")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina, "full")
     boris = Person(server, 1500, "Борис")
     await boris.send("/start ev_full")
     await fill_profile(boris, {"full_name": "Борисов Борис"})
@@ -181,9 +164,7 @@ async def test_my_lists_upcoming_with_status(running: RunningBot, irina: Person)
     )
     reply = await irina.send("/my")
     assert "нет регистраций" in reply.text
-    await irina.send("/start ev_a")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina, "a")
     reply = await irina.send("/my")
     assert "Сессия А" in reply.text and "(зарегистрированы)" in reply.text
     assert any("Отменить: Сессия А" in b for b in reply.buttons)

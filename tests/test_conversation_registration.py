@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.conftest import PROFILE_ANSWERS, RunningBot, fill_profile, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import (
+    PROFILE_ANSWERS,
+    RunningBot,
+    fill_profile,
+    make_event,
+    sign_up,
+    to_summary,
+)
+from tests.support.stand_in import StandInServer
 
 
 async def test_start_shows_welcome_and_menu(running: RunningBot, irina: Person) -> None:
@@ -87,9 +94,7 @@ async def test_second_event_asks_only_its_own_questions(running: RunningBot, iri
         ],
     )
     await running.add_events(make_event(), seminar)
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina)
     reply = await irina.send("/start ev_sem-1")
     assert "анкета уже заполнена" in reply.text
     assert "Какая тема вам интересна?" in reply.text
@@ -106,9 +111,7 @@ async def test_second_event_asks_only_its_own_questions(running: RunningBot, iri
 
 
 async def test_registering_twice_is_harmless(running: RunningBot, irina: Person) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
+    await to_summary(running, irina)
     first = await irina.click("Подтвердить")
     assert "Вы зарегистрированы" in first.text
     # the old Confirm button pressed again (a double tap)
@@ -123,9 +126,7 @@ async def test_registering_twice_is_harmless(running: RunningBot, irina: Person)
 
 
 async def test_edit_an_answer_from_the_summary(running: RunningBot, irina: Person) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
+    await to_summary(running, irina)
     reply = await irina.click("Исправить ответ")
     assert "Организация" in reply.buttons
     reply = await irina.click("Организация")
@@ -191,9 +192,7 @@ async def test_cancelled_event_card_hides_the_link_from_registered_people(
     running: RunningBot, irina: Person
 ) -> None:
     await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina)
     await running.add_events(make_event(status="cancelled"))  # type: ignore[arg-type]
     reply = await irina.send("/start ev_ufo-online")
     assert "Мероприятие отменено" in reply.text

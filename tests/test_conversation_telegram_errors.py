@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from tests.conftest import RunningBot, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import RunningBot, start_questions
+from tests.support.stand_in import StandInServer
 
 
 async def test_429_on_a_reply_is_waited_out_and_the_reply_arrives(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    server.fail(
-        "sendMessage",
-        error_code=429,
-        description="Too Many Requests: retry after 1",
-        retry_after=1,
-        chat_id=irina.id,
-    )
+    server.too_many_requests("sendMessage", chat_id=irina.id)
     reply = await irina.send("/start")
     assert "Здравствуйте" in reply.text
     refused = [c for c in reply.calls if not c.ok]
@@ -51,13 +45,7 @@ async def test_blocked_user_is_marked_unreachable_then_back(
 async def test_persistent_server_error_tells_the_person_kindly(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    server.fail(
-        "sendMessage",
-        error_code=500,
-        description="Internal Server Error",
-        times=4,
-        chat_id=irina.id,
-    )
+    server.server_error("sendMessage", times=4, chat_id=irina.id)
     reply = await irina.send("/help")
     # four failures exhaust the retries; the error handler apologises (fifth call succeeds)
     assert "что-то пошло не так" in reply.text
@@ -68,14 +56,12 @@ async def test_the_apology_claims_answers_kept_only_to_someone_in_a_dialog(
 ) -> None:
     """Regression: the apology said "Ваши ответы сохранены" to people who had typed nothing
     (before consent the bot keeps nothing)."""
-    server.fail("sendMessage", error_code=500, description="Internal Server Error", times=4)
+    server.server_error("sendMessage", times=4)
     reply = await irina.send("/help")
     assert "что-то пошло не так" in reply.text
     assert "сохранено" not in reply.text and "сохранены" not in reply.text
 
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    server.fail("sendMessage", error_code=500, description="Internal Server Error", times=4)
+    await start_questions(running, irina)
+    server.server_error("sendMessage", times=4)
     reply = await irina.send("Иванова Ирина Петровна")
     assert "Введённое ранее сохранено" in reply.text

@@ -4,7 +4,6 @@ running bot."""
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,18 @@ import pytest
 from bot.cli.main import main
 from bot.config import Settings
 from storage.coordinators import CoordinatorRepo
-from tests.conftest import RunningBot, make_event
-from tests.coord_support import ADMIN, BOT_LINK, PFO, appoint, coord_settings, staff
-from tests.people import Person
-from tests.stand_in import StandInServer
-
-INVITE = re.compile(re.escape(BOT_LINK) + r"co_([A-Za-z0-9_-]+)")
+from tests.support.coord import (
+    ADMIN,
+    PFO,
+    appoint,
+    coord_settings,
+    invite_token,
+    open_invitation,
+    staff,
+)
+from tests.support.people import Person
+from tests.support.running import RunningBot, make_event
+from tests.support.stand_in import StandInServer
 
 
 @pytest.fixture
@@ -40,9 +45,7 @@ async def test_admin_invites_a_district_coordinator_with_a_one_time_link(
     assert "Для какой зоны" in reply.text
     reply = await anna.click("Приволжский")
     assert "Ссылка-приглашение (Приволжский федеральный округ)" in reply.text
-    match = INVITE.search(reply.text)
-    assert match is not None
-    token = match.group(1)
+    token = invite_token(reply.text)
 
     marat = Person(server, 8101, "Марат", username="marat_pfo")
     reply = await marat.send("/coord")
@@ -74,13 +77,9 @@ async def test_an_invitation_for_the_whole_programme(
     running: RunningBot, server: StandInServer
 ) -> None:
     anna = staff(server)["admin"]
-    await anna.send("/coordinators")
-    await anna.click("Пригласить координатора")
-    reply = await anna.click("Вся программа")
-    match = INVITE.search(reply.text)
-    assert match is not None
+    reply = await open_invitation(anna, "Вся программа")
     newcomer = Person(server, 8201, "Нина", language_code="en")
-    reply = await newcomer.send(f"/start co_{match.group(1)}")
+    reply = await newcomer.send(f"/start co_{invite_token(reply.text)}")
     assert "You are a coordinator: the whole programme." in reply.text
     coordinator = await CoordinatorRepo(running.db).get(8201)
     assert coordinator is not None and coordinator.district is None

@@ -17,10 +17,10 @@ from bot.registration.regions import default_regions
 from bot.staff.export import registration_table, to_csv
 from storage.events import EventRepo
 from storage.models import EventStatus, RegStatus
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.coord_support import BOT_LINK, appoint, coord_settings, register, staff
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.coord import BOT_LINK, appoint, coord_settings, open_event, register, staff
+from tests.support.people import Person
+from tests.support.running import RunningBot, fill_profile, make_event, sign_up
+from tests.support.stand_in import StandInServer
 
 
 @pytest.fixture
@@ -111,8 +111,7 @@ async def test_participants_numbered_with_organisation_region_and_status_in_page
         )
     await running.registration.cancel(6000, "ufo-online")  # 6016 gets the seat
     ufo = staff(server)["ufo"]
-    await ufo.send("/coord")
-    await ufo.click(lambda b: "УФО" in b)
+    await open_event(ufo, "УФО")
     reply = await ufo.click("Участники")
     text = reply.text
     assert "Участники: Онлайн стратегическая сессия УФО (стр. 1 из 2)" in text
@@ -141,8 +140,7 @@ async def test_exports_have_the_command_line_columns_and_the_sheet_prints_the_re
     await register(running, 5002, "ufo-online", name='=HYPERLINK("http://x")', region="RU-TA")
     await register(running, 5003, "ufo-online", name="Сидорова Анна", role="expert")  # waits
     ufo = staff(server)["ufo"]
-    await ufo.send("/coord")
-    await ufo.click(lambda b: "УФО" in b)
+    await open_event(ufo, "УФО")
 
     reply = await ufo.click("CSV")
     assert reply.alerts == ["Готовлю файл…"]
@@ -204,12 +202,9 @@ async def test_cancelling_an_event_closes_it_and_tells_the_registrants(
 ) -> None:
     await appoint(running.db)
     await running.add_events(make_event("ufo-online"))
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina)
     ufo = staff(server)["ufo"]
-    await ufo.send("/coord")
-    await ufo.click(lambda b: "УФО" in b)
+    await open_event(ufo, "УФО")
     reply = await ufo.click("❌ Отменить")
     assert "Отменить мероприятие «Онлайн стратегическая сессия УФО»?" in reply.text
     assert "Записаны или ждут места: 1" in reply.text

@@ -15,7 +15,7 @@ from bot.staff.coordination import CoordinatorInfo
 from bot.staff.roles import Role, RoleKind
 from handlers.callbacks import CoEditCb, CoEventCb
 from handlers.keyboards import staff as kb
-from tests.conftest import make_event
+from tests.support.running import make_event
 
 LONGEST = "x" * 48
 EVENT = make_event(LONGEST, title="Очень длинное название мероприятия " * 5)

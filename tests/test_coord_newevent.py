@@ -13,10 +13,10 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.config import Settings
 from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.coord_support import BOT_LINK, appoint, coord_settings, register, staff
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.coord import BOT_LINK, appoint, coord_settings, open_event, register, staff
+from tests.support.people import Person
+from tests.support.running import RunningBot, fill_profile, make_event, polling, sign_up
+from tests.support.stand_in import StandInServer
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -189,10 +189,7 @@ async def test_cancel_and_abort_keep_nothing_and_a_restart_keeps_the_draft(
     await ulyana.send("/newevent")
     await ulyana.send("Семинар о медиа")
     await running.stop()  # the draft is in SQLite
-    again = RunningBot(settings)
-    await again.start()
-    await server.wait_polling()
-    try:
+    async with polling(settings, server) as again:
         kinds = [m for m in ulyana.messages if "Какой это вид" in (m.text or "")][-1]
         reply = await ulyana.send("/events")  # a participant command works in the dialog
         assert "Шаг" not in reply.text
@@ -212,8 +209,6 @@ async def test_cancel_and_abort_keep_nothing_and_a_restart_keeps_the_draft(
         reply = await ulyana.click("Отменить")
         assert "Создание мероприятия отменено" in reply.text
         assert await EventRepo(again.db).all() == []
-    finally:
-        await again.stop()
 
 
 async def test_a_start_that_passed_before_confirming_is_asked_again(
@@ -248,8 +243,7 @@ async def test_a_start_that_passed_before_confirming_is_asked_again(
 
 
 async def open_edit(person: Person, title_part: str) -> None:
-    await person.send("/coord")
-    await person.click(lambda b: title_part in b)
+    await open_event(person, title_part)
     await person.click("✏️ Изменить")
 
 
@@ -258,12 +252,9 @@ async def test_edit_a_field_with_a_check_and_a_confirmation(
 ) -> None:
     await appoint(running.db)
     await running.add_events(make_event("ufo-online"))
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina)
     ulyana = staff(server)["ufo"]
-    await ulyana.send("/coord")
-    await ulyana.click(lambda b: "УФО" in b)
+    await open_event(ulyana, "УФО")
     reply = await ulyana.click("✏️ Изменить")
     assert "Изменение: Онлайн стратегическая сессия УФО" in reply.text
     assert "Что изменить?" in reply.text

@@ -25,10 +25,10 @@ from handlers.callbacks import (
 from storage.db import utcnow
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
-from tests.conftest import RunningBot, make_event
-from tests.coord_support import ALL, PFO, UFO, appoint, coord_settings, register, staff
-from tests.people import Person, Reply
-from tests.stand_in import StandInServer
+from tests.support.coord import ALL, PFO, UFO, appoint, coord_settings, register, staff
+from tests.support.people import Person, Reply
+from tests.support.running import RunningBot, make_event
+from tests.support.stand_in import StandInServer
 
 DENIED = "Эта команда только для координаторов программы."
 DENIED_BUTTON = "Доступно только координаторам программы."

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,9 +28,9 @@ from bot.staff.roles import Role, RoleKind, role_of
 from storage.db import Database, utcnow
 from storage.models import RegStatus
 from storage.participants import ParticipantRepo
-from tests.conftest import make_event
+from tests.support.process import ROOT, run_cli
+from tests.support.running import make_event
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
@@ -179,14 +177,6 @@ def test_cli_refuses_bad_ids_and_districts(
 def test_cli_as_a_process(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k.upper() != "BOT_TOKEN"}
     env |= {"PYTHONPATH": str(ROOT), "DATABASE_PATH": str(tmp_path / "bot.sqlite3")}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "coordinators", "add", "303", "--district", "dfo"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(tmp_path, "coordinators", "add", "303", "--district", "dfo", env=env)
     assert done.returncode == 0, done.stderr
     assert "303 is now a coordinator: dfo" in done.stdout

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from bot.config import Settings
-from tests.conftest import RunningBot, make_event
-from tests.coord_support import appoint, coord_settings, register, staff
-from tests.stand_in import StandInServer
+from tests.support.coord import appoint, coord_settings, open_event, register, staff
+from tests.support.running import RunningBot, make_event
+from tests.support.stand_in import StandInServer
 
 
 @pytest.fixture
@@ -50,8 +50,7 @@ async def test_event_stats_by_status_district_and_role_with_a_chart(
 ) -> None:
     await populate(running)
     ulyana = staff(server)["ufo"]
-    await ulyana.send("/coord")
-    await ulyana.click(lambda b: "УФО" in b)
+    await open_event(ulyana, "УФО")
     reply = await ulyana.click("📊 Статистика")
     text = reply.texts[0]
     assert "📊 Онлайн стратегическая сессия УФО" in text

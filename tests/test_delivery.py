@@ -11,26 +11,17 @@ from pathlib import Path
 import pytest
 from aiogram import Bot
 
-from bot.config import Settings
 from bot.delivery.sender import Sender
-from bot.telegram import create_bot
 from storage.db import Database, to_db, utcnow
 from storage.outbox import NewItem, OutboxRepo, OutItem, Priority
 from storage.participants import ParticipantRepo
-from tests.stand_in import StandInServer, TgUser
+from tests.support.stand_in import StandInServer, TgUser
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     async with Database(tmp_path / "bot.sqlite3") as database:
         yield database
-
-
-@pytest.fixture
-async def sender_bot(settings: Settings) -> AsyncIterator[Bot]:
-    bot = create_bot(settings, retry=False)
-    yield bot
-    await bot.session.close()
 
 
 async def say(bot: Bot, item: OutItem) -> bool:

@@ -22,9 +22,16 @@ from storage.db import Database, utcnow
 from storage.erasure import fsm_key_names
 from storage.feedback import FeedbackRepo
 from storage.outbox import NewItem, OutboxRepo
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.people import Person
+from tests.support.running import (
+    RunningBot,
+    fill_profile,
+    make_event,
+    sign_up,
+    start_questions,
+    to_summary,
+)
+from tests.support.stand_in import StandInServer
 
 BOT_ID = 42
 
@@ -57,16 +64,7 @@ async def erase_via_profile(person: Person) -> str:
 async def test_delete_my_data_erases_an_unfinished_questionnaire(
     running: RunningBot, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    await irina.send("Иванова Ирина Петровна")
-    await irina.send("АНО «Дом дружбы народов»")
-    await irina.send("Председатель")
-    await irina.click("Активист")
-    await irina.send("Свердловская")
-    await irina.send("+7 912 345 67 89")
-    reply = await irina.send("irina@example.ru")
+    reply = await to_summary(running, irina, {"role": "Активист", "phone": "+7 912 345 67 89"})
     assert "Подтвердить" in " ".join(reply.buttons)  # the summary: not confirmed
     reply = await irina.send("/cancel")
     assert "сохранены" in reply.text  # true: the draft is kept (after consent)
@@ -108,11 +106,7 @@ async def test_delete_button_forged_by_someone_with_nothing_stored_is_refused(
 async def test_delete_pressed_twice_is_answered_politely(
     running: RunningBot, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    await irina.send("Иванова Ирина Петровна")
-    await irina.send("/cancel")
+    await start_questions(running, irina, "Иванова Ирина Петровна", "/cancel")
     await irina.send("/profile")
     await irina.click("Удалить мои данные")
     confirm = irina.messages[-1].message_id
@@ -129,9 +123,7 @@ async def test_erasure_frees_the_seat_promotes_the_waiting_list_and_says_what_wa
     running: RunningBot, server: StandInServer, irina: Person, john: Person
 ) -> None:
     await running.add_events(make_event("full", capacity=1), make_event("open", capacity=30))
-    await irina.send("/start ev_full")
-    await fill_profile(irina)
-    await irina.click("Подтвердить")
+    await sign_up(irina, "full")
     await irina.send("/start ev_open")
     assert "Вы зарегистрированы" in (await irina.click("Подтвердить")).text
     await john.send("/start ev_full")

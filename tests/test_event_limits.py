@@ -33,10 +33,10 @@ from handlers.participant.reminders import reminder_text
 from handlers.views import participant as views
 from handlers.views import staff as coord_views
 from storage.models import Event, EventCounts, RegStatus
-from tests.conftest import RunningBot, fill_profile
-from tests.coord_support import appoint, coord_settings, staff
-from tests.people import Person
-from tests.stand_in import MAX_TEXT, StandInServer, parse_html, utf16_len
+from tests.support.coord import appoint, coord_settings, open_event, staff
+from tests.support.people import Person
+from tests.support.running import RunningBot, fill_profile
+from tests.support.stand_in import MAX_TEXT, StandInServer, parse_html, utf16_len
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -182,8 +182,7 @@ async def test_a_widest_event_is_shown_edited_and_announced_within_telegram_limi
     assert "Ссылка для подключения" in irina.last_text
 
     ulyana = staff(server)["ufo"]
-    await ulyana.send("/coord")
-    await ulyana.click(lambda b: "Сессия" in b)
+    await open_event(ulyana, "Сессия")
     await ulyana.click("✏️ Изменить")
     await ulyana.click("Место")
     too_long = "Тюмень " + url(ONLINE_URL_MAX + 1)

@@ -7,7 +7,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,15 +17,16 @@ import pytest
 import yaml
 
 from bot.cli.main import main
-from bot.events.files import EventsFileError, import_events, parse_offset, read_events_file
+from bot.events.durations import parse_offset
+from bot.events.files import EventsFileError, import_events, read_events_file
 from bot.registration.form import QuestionType, parse_questions
 from storage.db import Database
 from storage.events import EventRepo
 from storage.models import EventStatus
+from tests.support.process import ROOT, run_cli
+from tests.support.running import MSK
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "events.yaml"
-MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
@@ -392,15 +392,7 @@ def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "DATABASE_PATH": str(tmp_path / "db" / "bot.sqlite3"),
         "TIMEZONE": "Europe/Moscow",
     }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_cli(tmp_path, *args, env=env)
 
 
 def test_cli_import_and_list(tmp_path: Path) -> None:

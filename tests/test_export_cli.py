@@ -23,8 +23,8 @@ from bot.registration.service import RegistrationService
 from bot.staff.export import FIXED, Table, registration_table, to_csv, to_xlsx
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
+from tests.support.process import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
 EVENT = "seminar-kazan"

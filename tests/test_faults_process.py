@@ -12,11 +12,11 @@ from bot.config import Settings
 from bot.delivery.broadcasting import Audience, AudienceKind, BroadcastService
 from bot.registration.regions import default_regions
 from storage.db import Database
-from tests.broadcast_support import ADMIN, add_people, bc_settings, wait_until
-from tests.fault_support import BUSY_MS, texts_to
-from tests.people import Person
-from tests.stand_in import TEST_TOKEN, StandInServer
-from tests.test_run_main import env_for
+from tests.support.broadcast import ADMIN, add_people, bc_settings, wait_until
+from tests.support.faults import BUSY_MS, texts_to
+from tests.support.people import Person
+from tests.support.process import polling_bot
+from tests.support.stand_in import StandInServer
 
 PEOPLE = list(range(40_001, 40_081))  # 80 recipients
 PAUSE = "Технический перерыв на минуту"
@@ -55,21 +55,12 @@ async def test_the_bot_keeps_delivering_after_another_process_held_the_lock(
     first, second = "Первое объявление", "Второе объявление"
     await announce(path, settings, first)
 
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env_for(
-            tmp_path,
-            BOT_TOKEN=TEST_TOKEN,
-            TELEGRAM_API_URL=server.base_url,
-            DATABASE_PATH=str(path),
-            BROADCAST_RATE="20",
-            DB_BUSY_TIMEOUT_MS=str(BUSY_MS),
-        ),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+    bot = await polling_bot(
+        tmp_path,
+        server,
+        DATABASE_PATH=str(path),
+        BROADCAST_RATE="20",
+        DB_BUSY_TIMEOUT_MS=str(BUSY_MS),
     )
     try:
         await server.wait_polling(timeout=30)

@@ -25,16 +25,21 @@ from bot.delivery.reminders import reminders_of
 from bot.delivery.sender import Sender
 from bot.registration.regions import default_regions
 from bot.resilience import Backoff
-from bot.telegram import create_bot
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
 from storage.db import Database, utcnow
 from storage.outbox import NewItem, OutboxRepo, OutItem
-from tests.broadcast_support import ADMIN, add_people, bc_settings, wait_status, wait_until
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.fault_support import BUSY_MS, WriteLock, fill_the_disk, free_the_disk, texts_to
-from tests.people import Person
-from tests.stand_in import StandInServer, TgUser
-from tests.test_reminders import enrol, is_reminder, reminders_to, soon
+from tests.support.broadcast import ADMIN, add_people, bc_settings, wait_status, wait_until
+from tests.support.faults import BUSY_MS, WriteLock, fill_the_disk, free_the_disk, texts_to
+from tests.support.people import Person
+from tests.support.reminders import enrol, is_reminder, reminders_to, soon
+from tests.support.running import (
+    RunningBot,
+    make_event,
+    start,
+    start_questions,
+    to_summary,
+)
+from tests.support.stand_in import StandInServer, TgUser
 
 PAUSE = "Технический перерыв на минуту: пожалуйста, повторите через минуту."
 PEOPLE = list(range(30_001, 30_081))  # 80 recipients
@@ -104,9 +109,7 @@ async def test_the_queue_does_not_die_when_another_connection_locks_it_mid_annou
     await announce(running, first, status.message_id)
     await wait_until(lambda: len(texts_to(server, PEOPLE, first)) >= 20, 15, "20 deliveries")
 
-    lock = WriteLock(running.settings.database_path)
-    await lock.take()
-    try:
+    async with WriteLock(running.settings.database_path):
         # a person writing for the first time meanwhile: their first-contact write is refused
         newcomer = Person(server, 30_500, "Олег")
         reply = await newcomer.send("/start")
@@ -116,8 +119,6 @@ async def test_the_queue_does_not_die_when_another_connection_locks_it_mid_annou
         await asyncio.sleep(2)  # the lock is held for seconds, many attempts long
         assert sender.claims.failing and sender._runner is not None
         assert not sender._runner.done()
-    finally:
-        await lock.release()
 
     await wait_until(lambda: len(texts_to(server, PEOPLE, first)) == 80, 30, "everyone")
     await wait_settled(running.db)
@@ -150,21 +151,6 @@ async def test_the_queue_does_not_die_when_another_connection_locks_it_mid_annou
 # --- a locked database at a reminder moment ----------------------------------------------------
 
 
-@pytest.fixture
-def fast(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={"reminder_offsets": (timedelta(seconds=2),), "feedback_delay": timedelta(0)}
-    )
-
-
-@pytest.fixture
-async def bot(fast: Settings, server: StandInServer) -> AsyncIterator[RunningBot]:
-    running = RunningBot(fast)
-    await running.db.connect()  # the event and its registrations come before the start
-    yield running
-    await running.stop()
-
-
 async def test_a_reminder_moment_inside_a_lock_is_late_not_lost(
     bot: RunningBot, server: StandInServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -174,24 +160,18 @@ async def test_a_reminder_moment_inside_a_lock_is_late_not_lost(
     people = [Person(server, 31_000 + i, f"Участник {i}") for i in range(30)]
     for person in people:
         await enrol(bot, server, person)
-    await bot.db.close()
-    await bot.start()
-    await server.wait_polling()
+    await start(bot, server)
     reminders = reminders_of(bot.dp["runtime"])
     assert reminders is not None
 
     moment = event.starts_at - timedelta(seconds=16)
     await asyncio.sleep(max(0.0, (moment - utcnow()).total_seconds() - 1.5))
-    lock = WriteLock(bot.settings.database_path)
-    await lock.take()
-    try:
+    async with WriteLock(bot.settings.database_path):
         # the planner at the moment cannot queue the reminders: it backs off and tries again
         await wait_until(lambda: reminders.planning.failures >= 2, 15, "the planner's retries")
         assert not any(reminders_to(server, p) for p in people)
         reply = await people[0].send("/events")  # reading works while the lock is held
         assert reply.text
-    finally:
-        await lock.release()
 
     for person in people:
         await server.wait_for(is_reminder(person), timeout=15)
@@ -254,19 +234,11 @@ async def test_a_full_database_keeps_results_in_memory_and_sends_nothing_twice(
 async def test_a_person_who_writes_during_a_lock_is_asked_to_repeat_and_keeps_earlier_answers(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
-    await irina.send("Иванова Ирина Петровна")
-    await irina.send("АНО «Дом дружбы народов»")
+    await start_questions(running, irina, "Иванова Ирина Петровна", "АНО «Дом дружбы народов»")
 
-    lock = WriteLock(running.settings.database_path)
-    await lock.take()
-    try:
+    async with WriteLock(running.settings.database_path):
         reply = await irina.send("Председатель")
         assert reply.text == PAUSE + " Введённое ранее сохранено."
-    finally:
-        await lock.release()
 
     reply = await irina.send("Председатель")  # the same answer again, a minute later
     assert PAUSE not in reply.text
@@ -283,15 +255,9 @@ async def test_a_person_who_writes_during_a_lock_is_asked_to_repeat_and_keeps_ea
 async def test_a_confirmation_pressed_during_a_lock_gets_a_short_alert_and_works_after(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
-    lock = WriteLock(running.settings.database_path)
-    await lock.take()
-    try:
+    await to_summary(running, irina)
+    async with WriteLock(running.settings.database_path):
         reply = await irina.click("Подтвердить")
-    finally:
-        await lock.release()
     # the handler had answered the button before the write failed: the pause comes as a message
     assert reply.text == PAUSE + " Введённое ранее сохранено."
     reply = await irina.click("Подтвердить")
@@ -309,12 +275,8 @@ async def test_a_button_whose_first_write_is_refused_gets_a_short_alert(
     assert reply.buttons
     # she consented: her new Telegram name is stored, so the middleware must write
     renamed = Person(server, irina.id, "Ира", username="irina_ngo")
-    lock = WriteLock(running.settings.database_path)
-    await lock.take()
-    try:
+    async with WriteLock(running.settings.database_path):
         reply = await renamed.click(reply.buttons[0])
-    finally:
-        await lock.release()
     assert reply.alerts == [PAUSE]
     reply = await renamed.send("/start")
     assert "Ира" in reply.text
@@ -327,13 +289,6 @@ async def test_a_button_whose_first_write_is_refused_gets_a_short_alert(
 async def db(settings: Settings) -> AsyncIterator[Database]:
     async with Database(settings.database_path, busy_timeout_ms=BUSY_MS) as database:
         yield database
-
-
-@pytest.fixture
-async def sender_bot(settings: Settings) -> AsyncIterator[Bot]:
-    bot = create_bot(settings, retry=False)
-    yield bot
-    await bot.session.close()
 
 
 async def say(bot: Bot, item: OutItem) -> bool:
@@ -456,14 +411,10 @@ async def test_the_progress_report_waits_out_a_lock_and_reports_the_end(
 
     reporter = ProgressReporter(db, publish, interval=0.05)
     reporter.failures.start = 0.05
-    lock = WriteLock(db.path)
-    await lock.take()
-    try:
+    async with WriteLock(db.path):
         await reporter.start()  # reads the unfinished announcements; writing "done" is refused
         await wait_until(lambda: reporter.failures.failures >= 2, 15, "retries")
         assert shown == []
-    finally:
-        await lock.release()
     try:
         await wait_until(lambda: bool(shown) and shown[-1].finished, 15, "the final report")
     finally:

@@ -8,7 +8,6 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -24,11 +23,11 @@ from storage.events import RegistrationRepo
 from storage.feedback import FeedbackRepo
 from storage.models import Event, EventStatus, RegStatus
 from storage.participants import ParticipantRepo
-from tests.conftest import RunningBot
-from tests.people import Person
-from tests.stand_in import ApiCall, StandInServer
+from tests.support.people import Person
+from tests.support.process import ROOT
+from tests.support.running import RunningBot, start
+from tests.support.stand_in import ApiCall, StandInServer
 
-ROOT = Path(__file__).resolve().parent.parent
 OWN_QUESTIONS: list[dict[str, Any]] = [
     {
         "id": "useful",
@@ -66,14 +65,6 @@ def fast(settings: Settings) -> Settings:
     return settings.model_copy(update={"feedback_delay": timedelta(minutes=30)})
 
 
-@pytest.fixture
-async def bot(fast: Settings, server: StandInServer) -> AsyncIterator[RunningBot]:
-    running = RunningBot(fast)
-    await running.db.connect()
-    yield running
-    await running.stop()
-
-
 async def attended(
     running: RunningBot,
     server: StandInServer,
@@ -92,12 +83,6 @@ async def attended(
         # registered people have consented (their Telegram name is kept only then)
         await ParticipantRepo(running.db).set_consent(conn, person.id, "2026-11-01", now)
         await RegistrationRepo(running.db).put(conn, event_id, person.id, status, now)
-
-
-async def start(running: RunningBot, server: StandInServer) -> None:
-    await running.db.close()
-    await running.start()
-    await server.wait_polling()
 
 
 def request_to(person: Person) -> Any:

@@ -12,10 +12,11 @@ from aiogram import Dispatcher
 from bot.config import Settings
 from handlers.throttle import ThrottleMiddleware
 from storage.fsm import BoundedEventIsolation
-from tests.broadcast_support import wait_until
-from tests.conftest import RunningBot
-from tests.people import Person
-from tests.stand_in import ApiCall, StandInServer, TgUser
+from tests.support.broadcast import wait_until
+from tests.support.flood import NOTICE, sent_to
+from tests.support.people import Person
+from tests.support.running import RunningBot, polling
+from tests.support.stand_in import StandInServer, TgUser
 
 #: The production defaults (tests otherwise run with generous limits: tests/conftest.py).
 REAL_LIMITS: dict[str, Any] = {
@@ -24,7 +25,6 @@ REAL_LIMITS: dict[str, Any] = {
     "reply_rate": 1.0,
     "reply_burst": 3,
 }
-NOTICE = "Пожалуйста, помедленнее: я не успеваю отвечать. Подождите немного и повторите."
 
 
 def throttle_of(dp: Dispatcher) -> ThrottleMiddleware:
@@ -33,19 +33,14 @@ def throttle_of(dp: Dispatcher) -> ThrottleMiddleware:
     return found[0]
 
 
-def sent_to(server: StandInServer, chat_id: int, method: str = "sendMessage") -> list[ApiCall]:
-    return [c for c in server.calls if c.ok and c.method == method and c.chat_id == chat_id]
-
-
 @pytest.fixture
 async def real_limits(settings: Settings, server: StandInServer) -> AsyncIterator[RunningBot]:
     """The bot with the production flood limits, handling updates concurrently as in
     ``python -m bot``."""
-    bot = RunningBot(settings.model_copy(update=REAL_LIMITS), handle_as_tasks=True)
-    await bot.start()
-    await server.wait_polling()
-    yield bot
-    await bot.stop()
+    async with polling(
+        settings.model_copy(update=REAL_LIMITS), server, handle_as_tasks=True
+    ) as bot:
+        yield bot
 
 
 async def test_a_flood_from_one_person_is_dropped_with_one_notice_while_another_is_answered(
@@ -106,10 +101,7 @@ async def test_replies_to_one_chat_go_out_at_one_a_second_after_a_burst_of_three
 ) -> None:
     # Only the replies are limited here; the person's updates all go through.
     paced = settings.model_copy(update={"reply_rate": 1.0, "reply_burst": 3})
-    bot = RunningBot(paced, handle_as_tasks=True)
-    await bot.start()
-    await server.wait_polling()
-    try:
+    async with polling(paced, server, handle_as_tasks=True):
         olga = TgUser(7021, "Ольга", language_code="ru")
         for n in range(6):
             server.message(olga, f"вопрос {n}")
@@ -118,5 +110,3 @@ async def test_replies_to_one_chat_go_out_at_one_a_second_after_a_burst_of_three
         # Leaky bucket: n messages span at least (n - burst) / rate seconds; only a slow
         # machine can stretch this, never shorten it (0.2 s for the HTTP between).
         assert times[-1] - times[0] >= (6 - 3) / 1.0 - 0.2
-    finally:
-        await bot.stop()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
-from tests.people import Person
-from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
-from tests.test_flood import NOTICE, sent_to
-from tests.test_run_main import env_for
+from tests.support.flood import NOTICE, sent_to
+from tests.support.people import Person
+from tests.support.process import polling_bot
+from tests.support.stand_in import StandInServer, TgUser
 
 REAL_LIMITS_ENV = {
     "FLOOD_RATE": "2",
@@ -25,21 +24,7 @@ REAL_LIMITS_ENV = {
 async def test_python_m_bot_drops_a_flood_and_still_answers_someone_else(
     tmp_path: Path, server: StandInServer
 ) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env_for(
-            tmp_path,
-            BOT_TOKEN=TEST_TOKEN,
-            TELEGRAM_API_URL=server.base_url,
-            DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
-            **REAL_LIMITS_ENV,
-        ),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await polling_bot(tmp_path, server, stdout=asyncio.subprocess.PIPE, **REAL_LIMITS_ENV)
     try:
         await server.wait_polling(timeout=30)
         flooder = TgUser(7101, "Спешащий", language_code="ru")

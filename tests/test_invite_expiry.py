@@ -7,7 +7,6 @@ after the admin who made it had been taken out of ADMIN_IDS."""
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,12 +18,20 @@ from bot.config import Settings
 from bot.staff.coordination import Coordinators
 from storage.coordinators import CoordinatorRepo
 from storage.db import Database, migrations, to_db, utcnow
-from tests.conftest import RunningBot
-from tests.coord_support import ADMIN, BOT_LINK, UFO, appoint, coord_settings, staff
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.coord import (
+    ADMIN,
+    BOT_LINK,
+    UFO,
+    appoint,
+    coord_settings,
+    invite_token,
+    open_invitation,
+    staff,
+)
+from tests.support.people import Person
+from tests.support.running import RunningBot, polling
+from tests.support.stand_in import StandInServer
 
-INVITE = re.compile(re.escape(BOT_LINK) + r"co_([A-Za-z0-9_-]+)")
 EXPIRED = "Срок действия этой ссылки-приглашения истёк"
 REVOKED = "Эту ссылку-приглашение отозвали"
 GONE = "у того, кто её создал, больше нет прав её выдавать"
@@ -36,13 +43,9 @@ def settings(tmp_path: Path, server: StandInServer) -> Settings:
 
 
 async def invite_in_chat(admin: Person, scope: str) -> str:
-    await admin.send("/coordinators")
-    await admin.click("Пригласить координатора")
-    reply = await admin.click(scope)
+    reply = await open_invitation(admin, scope)
     assert "действует до" in reply.text
-    match = INVITE.search(reply.text)
-    assert match is not None
-    return match.group(1)
+    return invite_token(reply.text)
 
 
 async def is_coordinator(running: RunningBot, user_id: int) -> bool:
@@ -152,15 +155,10 @@ async def test_a_link_from_an_admin_no_longer_in_admin_ids_is_refused(
     token = await invite_in_chat(anna, "Уральский")
     await running.stop()
     demoted = settings.model_copy(update={"admin_ids": frozenset({ADMIN + 100})})
-    again = RunningBot(demoted)
-    await again.start()
-    await server.wait_polling()
-    try:
+    async with polling(demoted, server) as again:
         reply = await Person(server, 8101, "Марат").send(f"/start co_{token}")
         assert GONE in reply.text
         assert await CoordinatorRepo(again.db).get(8101) is None
-    finally:
-        await again.stop()
 
 
 async def test_invitations_made_before_the_upgrade_get_seven_days(tmp_path: Path) -> None:

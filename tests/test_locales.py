@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import string
-from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -18,9 +17,8 @@ from bot.registration.service import Closed
 from bot.staff.commands import ADMIN_COMMANDS, STAFF_COMMANDS
 from bot.staff.coordination import InviteRefusal
 from storage.models import RegStatus
-from tests.stand_in import parse_html
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.process import ROOT
+from tests.support.stand_in import parse_html
 
 # Keys built at run time from an enum or a list (t(f"kind.{event.kind}") and the like).
 DYNAMIC = (

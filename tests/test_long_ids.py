@@ -15,10 +15,9 @@ import yaml
 
 from bot.events.files import EVENT_ID_MAX, EventsFileError, read_events_file
 from bot.registration.form import OPTION_ID_MAX, QUESTION_ID_MAX
-from tests.conftest import RunningBot, fill_profile, make_event
-from tests.people import Person
-from tests.stand_in import StandInServer
-from tests.test_events_import import MSK
+from tests.support.people import Person
+from tests.support.running import MSK, RunningBot, fill_profile, make_event
+from tests.support.stand_in import StandInServer
 
 LONG_ID = "e" * EVENT_ID_MAX
 QUESTION = "q" * QUESTION_ID_MAX

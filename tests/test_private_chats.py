@@ -13,10 +13,10 @@ import pytest
 from bot.config import Settings
 from handlers.callbacks import CoAction, CoEventCb, EvAction, EventCb, Menu, MenuCb
 from handlers.groups import parse_command, private_chat_link
-from tests.conftest import PROFILE_ANSWERS, RunningBot, fill_profile, make_event
-from tests.coord_support import ADMIN, appoint, coord_settings, register, staff
-from tests.people import Group, Person
-from tests.stand_in import ApiCall, StandInServer
+from tests.support.coord import ADMIN, appoint, coord_settings, register, staff
+from tests.support.people import Group, Person
+from tests.support.running import PROFILE_ANSWERS, RunningBot, make_event, to_summary
+from tests.support.stand_in import ApiCall, StandInServer
 
 BOT_CHAT = "https://t.me/ethnic_test_bot"
 PRIVATE_ONLY = "Я отвечаю только в личных сообщениях"
@@ -64,9 +64,7 @@ def assert_only_the_short_answer(group: Group, link: str = BOT_CHAT) -> None:
 
 
 async def registered_irina(running: RunningBot, irina: Person) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await fill_profile(irina)
+    await to_summary(running, irina)
     reply = await irina.click("Подтвердить")
     assert "Вы зарегистрированы" in reply.text and MEETING in reply.text
 

@@ -109,6 +109,13 @@ async def waitlist(db: Database, event_id: str = "seminar") -> list[int]:
 # --- capacity and the waiting list ------------------------------------------------------------
 
 
+async def seats_left(db: Database, service: RegistrationService) -> int | None:
+    """The seminar's free seats as the service counts them (None: no limit)."""
+    event = await EventRepo(db).get("seminar")
+    assert event is not None
+    return await service.seats_left(event)
+
+
 async def test_register_within_capacity_stores_profile_and_answers(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
@@ -133,9 +140,7 @@ async def test_register_within_capacity_stores_profile_and_answers(
     assert answers["full_name"] == "Участник Номер 1"
     assert answers["phone"] == "+79120000001"
     assert await people.answers(1, "seminar") == {"topic": "тема 1"}
-    event = await EventRepo(db).get("seminar")
-    assert event is not None
-    assert await service.seats_left(event) == 2
+    assert await seats_left(db, service) == 2
 
 
 async def test_full_event_puts_people_on_the_waiting_list_in_order(
@@ -150,9 +155,7 @@ async def test_full_event_puts_people_on_the_waiting_list_in_order(
     assert [o.status for o in outcomes] == [RegStatus.REGISTERED] * 2 + [RegStatus.WAITLISTED] * 3
     assert [o.position for o in outcomes] == [None, None, 1, 2, 3]
     assert await waitlist(db) == [3, 4, 5]
-    event = await EventRepo(db).get("seminar")
-    assert event is not None
-    assert await service.seats_left(event) == 0
+    assert await seats_left(db, service) == 0
 
 
 async def test_registering_twice_is_harmless(
@@ -300,9 +303,7 @@ async def test_unlimited_event_never_waitlists(
     await add_people(db, clock, *range(1, 6))
     outcomes = [await register(service, pid) for pid in range(1, 6)]
     assert all(o.status is RegStatus.REGISTERED for o in outcomes)
-    event = await EventRepo(db).get("seminar")
-    assert event is not None
-    assert await service.seats_left(event) is None
+    assert await seats_left(db, service) is None
 
 
 # --- closed events -------------------------------------------------------------------------------

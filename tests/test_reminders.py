@@ -4,101 +4,27 @@ with reminder offsets of seconds."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from bot.config import Settings
 from bot.delivery.reminders import plan_now
-from bot.registration.form import default_form
-from bot.registration.regions import default_regions
-from bot.registration.service import RegistrationService
 from storage.db import utcnow
-from storage.models import Event, EventStatus, RegStatus
+from storage.models import EventStatus, RegStatus
 from storage.participants import ParticipantRepo
-from tests.conftest import RunningBot, fill_profile
-from tests.people import Person
-from tests.stand_in import ApiCall, StandInServer
-
-LINK = "https://meet.example.org/ufo"
-
-
-def soon(starts_in: float, *, reminders: list[str] | None = None, **fields: Any) -> Event:
-    """An online session starting in ``starts_in`` seconds (not rounded to the minute)."""
-    event = Event(
-        id="ufo",
-        title="Стратегическая сессия УФО",
-        kind="online_session",
-        district="ufo",
-        starts_at=utcnow() + timedelta(seconds=starts_in),
-        duration_minutes=90,
-        location=None,
-        online_url=LINK,
-        capacity=None,
-        registration_deadline=None,
-        description="",
-        reminders=reminders,
-    )
-    return replace(event, **fields)
-
-
-@pytest.fixture
-def fast(settings: Settings) -> Settings:
-    """One reminder 2 s before the start (events may set their own)."""
-    return settings.model_copy(
-        update={"reminder_offsets": (timedelta(seconds=2),), "feedback_delay": timedelta(0)}
-    )
-
-
-@pytest.fixture
-async def bot(fast: Settings, server: StandInServer) -> AsyncIterator[RunningBot]:
-    running = RunningBot(fast)
-    await running.db.connect()  # the events and registrations come before the start
-    yield running
-    await running.stop()
-
-
-async def start(running: RunningBot, server: StandInServer) -> None:
-    await running.db.close()
-    await running.start()
-    await server.wait_polling()
-
-
-def service(running: RunningBot) -> RegistrationService:
-    return RegistrationService(running.db, default_form(), default_regions())
-
-
-async def enrol(running: RunningBot, server: StandInServer, person: Person) -> RegStatus:
-    """A participant who registered earlier (straight through the service)."""
-    server.add_chat(person.user)
-    async with running.db.transaction() as conn:
-        await ParticipantRepo(running.db).upsert_seen(
-            conn, person.id, person.user.first_name, None, "ru", utcnow()
-        )
-    return (await service(running).register(person.id, "ufo", {}, {})).status
-
-
-def reminders_to(server: StandInServer, person: Person) -> list[ApiCall]:
-    return [
-        c
-        for c in server.calls
-        if c.ok
-        and c.chat_id == person.id
-        and c.method == "sendMessage"
-        and "Напоминание" in str(c.params.get("text"))
-    ]
-
-
-def is_reminder(person: Person) -> Any:
-    return lambda c: (
-        c.ok
-        and c.chat_id == person.id
-        and c.method == "sendMessage"
-        and "Напоминание" in str(c.params.get("text"))
-    )
+from tests.support.people import Person
+from tests.support.reminders import (
+    LINK,
+    enrol,
+    is_reminder,
+    notices_to,
+    reminders_to,
+    service,
+    soon,
+)
+from tests.support.running import RunningBot, fill_profile, start
+from tests.support.stand_in import ApiCall, StandInServer
 
 
 def buttons(call: ApiCall) -> list[dict[str, Any]]:
@@ -230,17 +156,6 @@ async def test_a_reminder_overtaken_by_the_next_moment_is_not_sent(
 # --- changes --------------------------------------------------------------------------------------
 
 
-def notices_to(server: StandInServer, person: Person, fragment: str) -> list[ApiCall]:
-    return [
-        c
-        for c in server.calls
-        if c.ok
-        and c.chat_id == person.id
-        and c.method == "sendMessage"
-        and fragment in str(c.params.get("text"))
-    ]
-
-
 async def test_moving_an_event_moves_its_reminders_and_sends_one_notice(
     bot: RunningBot, server: StandInServer
 ) -> None:
@@ -305,13 +220,7 @@ async def test_a_429_delays_the_reminder_but_does_not_lose_it(
     await bot.add_events(soon(3.5))
     anna = Person(server, 7601, "Анна")
     await enrol(bot, server, anna)
-    server.fail(
-        "sendMessage",
-        error_code=429,
-        description="Too Many Requests: retry after 1",
-        retry_after=1,
-        chat_id=anna.id,
-    )
+    server.too_many_requests("sendMessage", chat_id=anna.id)
     await start(bot, server)
     await server.wait_for(is_reminder(anna), timeout=6)
     calls = [c for c in server.calls if c.chat_id == anna.id and c.method == "sendMessage"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
-from datetime import timedelta
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.events.files import import_events
@@ -14,28 +13,16 @@ from bot.registration.form import default_form
 from bot.registration.regions import default_regions
 from bot.registration.service import RegistrationService
 from storage.db import Database, utcnow
-from storage.models import Event
 from storage.participants import ParticipantRepo
-from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
-from tests.test_run_main import env_for
+from tests.support.process import polling_bot
+from tests.support.reminders import soon
+from tests.support.stand_in import ApiCall, StandInServer, TgUser
 
 PEOPLE = [TgUser(9100 + i, f"Участник{i}") for i in range(3)]
 
 
 async def prepare(path: Path, starts_in: float) -> None:
-    event = Event(
-        id="ufo",
-        title="Стратегическая сессия УФО",
-        kind="online_session",
-        district="ufo",
-        starts_at=utcnow() + timedelta(seconds=starts_in),
-        duration_minutes=90,
-        location=None,
-        online_url="https://meet.example.org/ufo",
-        capacity=None,
-        registration_deadline=None,
-        description="",
-    )
+    event = soon(starts_in)
     async with Database(path) as db:
         await import_events(db, [event], utcnow())
         async with db.transaction() as conn:
@@ -49,21 +36,7 @@ async def prepare(path: Path, starts_in: float) -> None:
 
 
 async def run_bot(tmp_path: Path, server: StandInServer) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env_for(
-            tmp_path,
-            BOT_TOKEN=TEST_TOKEN,
-            TELEGRAM_API_URL=server.base_url,
-            DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
-            REMINDER_OFFSETS="59s",
-        ),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await polling_bot(tmp_path, server, REMINDER_OFFSETS="59s")
 
 
 async def statuses(path: Path) -> list[str]:
@@ -79,6 +52,10 @@ def reminders(server: StandInServer) -> dict[int, int]:
             assert call.chat_id is not None
             sent[call.chat_id] = sent.get(call.chat_id, 0) + 1
     return sent
+
+
+def message_to(uid: int) -> Callable[[ApiCall], bool]:
+    return lambda c: c.ok and c.chat_id == uid and c.method == "sendMessage"
 
 
 async def test_sigkill_while_reminders_are_in_flight_then_exactly_one_each(
@@ -110,10 +87,7 @@ async def test_sigkill_while_reminders_are_in_flight_then_exactly_one_each(
     second = await run_bot(tmp_path, server)
     try:
         for user in PEOPLE:
-            await server.wait_for(
-                lambda c, uid=user.id: c.ok and c.chat_id == uid and c.method == "sendMessage",
-                timeout=20,
-            )
+            await server.wait_for(message_to(user.id), timeout=20)
         await server.wait_idle(quiet=1.0)
         assert reminders(server) == {user.id: 1 for user in PEOPLE}
         # nothing is left to send (and the planner never queues a key twice)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from storage.events import EventRepo, RegistrationRepo
 from storage.models import Event, EventStatus, RegStatus
 from storage.outbox import NewItem, OutboxRepo
 from storage.participants import ParticipantRepo
+from tests.support.reminders import soon
 
 START = datetime(2026, 12, 10, 11, 0, tzinfo=UTC)
 H24, H1 = timedelta(hours=24), timedelta(hours=1)
@@ -51,21 +53,9 @@ def service(db: Database, clock: Clock) -> RegistrationService:
     return RegistrationService(db, default_form(), default_regions(), clock=clock)
 
 
-def session(**fields: object) -> Event:
-    event = Event(
-        id="ufo",
-        title="Стратегическая сессия УФО",
-        kind="online_session",
-        district="ufo",
-        starts_at=START,
-        duration_minutes=180,
-        location=None,
-        online_url="https://meet.example.org/ufo",
-        capacity=None,
-        registration_deadline=None,
-        description="",
-    )
-    return replace(event, **fields)  # type: ignore[arg-type]
+def session(**fields: Any) -> Event:
+    at_start: dict[str, Any] = {"starts_at": START, "duration_minutes": 180}
+    return soon(0, **(at_start | fields))
 
 
 async def people(db: Database, clock: Clock, *ids: int) -> None:

@@ -1,4 +1,4 @@
-""""Продолжить регистрацию" goes back to a questionnaire, never into a staff dialog.
+""" "Продолжить регистрацию" goes back to a questionnaire, never into a staff dialog.
 
 A coordinator in the middle of /broadcast who sent /start was offered "Продолжить
 регистрацию"; pressing it ran the questionnaire's resume on the broadcast's data and failed
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from tests.conftest import RunningBot, make_event
-from tests.coord_support import coord_settings, staff
-from tests.people import Person
-from tests.stand_in import StandInServer
+from tests.support.coord import coord_settings, staff
+from tests.support.people import Person
+from tests.support.running import RunningBot, make_event
+from tests.support.stand_in import StandInServer
 
 RESUME = "▶️ Продолжить регистрацию"
 

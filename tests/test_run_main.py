@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
-from tests.people import Person
-from tests.stand_in import TEST_TOKEN, StandInServer
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_PATH"}}
-    env.update(PYTHONPATH=str(ROOT), **extra)
-    return env
+from tests.support.people import Person
+from tests.support.process import env_for, python_m_bot
+from tests.support.stand_in import TEST_TOKEN, StandInServer
 
 
 async def test_python_m_bot_with_only_a_token_creates_the_database_and_answers(
     tmp_path: Path, server: StandInServer
 ) -> None:
     # Only BOT_TOKEN (and the stand-in's address instead of api.telegram.org).
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot",
-        cwd=tmp_path,
-        env=env_for(tmp_path, BOT_TOKEN=TEST_TOKEN, TELEGRAM_API_URL=server.base_url),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    proc = await python_m_bot(
+        tmp_path, env=env_for(tmp_path, BOT_TOKEN=TEST_TOKEN, TELEGRAM_API_URL=server.base_url)
     )
     try:
         await server.wait_polling(timeout=30)
@@ -49,12 +36,8 @@ async def test_python_m_bot_with_only_a_token_creates_the_database_and_answers(
 
 async def test_rejected_token_is_one_clear_line(tmp_path: Path, server: StandInServer) -> None:
     wrong = "123456789:AAH-this-token-is-not-the-stand-ins-token_x"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot",
-        cwd=tmp_path,
-        env=env_for(tmp_path, BOT_TOKEN=wrong, TELEGRAM_API_URL=server.base_url),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    proc = await python_m_bot(
+        tmp_path, env=env_for(tmp_path, BOT_TOKEN=wrong, TELEGRAM_API_URL=server.base_url)
     )
     _, stderr = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.config import SettingsError, load_settings, load_settings_or_exit
+from tests.support.process import ROOT, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ra"
 SETTING_NAMES = (
     "BOT_TOKEN",
@@ -242,15 +240,7 @@ def test_python_m_bot_without_token_exits_2_naming_bot_token(tmp_path: Path) -> 
     env = {k: v for k, v in os.environ.items() if k.upper() not in SETTING_NAMES} | {
         "PYTHONPATH": str(ROOT)
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(tmp_path, env=env)
     assert done.returncode == 2
     assert "BOT_TOKEN" in done.stderr
     assert "Traceback" not in done.stderr

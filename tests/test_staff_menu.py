@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +16,23 @@ from bot.cli.main import main
 from bot.config import Settings
 from bot.staff.coordination import Coordinators
 from storage.db import utcnow
-from tests.conftest import RunningBot
-from tests.coord_support import ADMIN, BOT_LINK, PFO, UFO, appoint, coord_settings, staff
-from tests.people import Person
-from tests.stand_in import ApiCall, StandInServer
+from tests.support.coord import (
+    ADMIN,
+    PFO,
+    UFO,
+    appoint,
+    coord_settings,
+    invite_token,
+    open_invitation,
+    staff,
+)
+from tests.support.people import Person
+from tests.support.running import RunningBot
+from tests.support.stand_in import ApiCall, StandInServer
 
 PARTICIPANT = ["start", "events", "my", "profile", "language", "help", "cancel"]
 COORDINATOR = ["coord", "newevent", "stats", "broadcast", *PARTICIPANT]
 ADMIN_MENU = ["coord", "newevent", "stats", "broadcast", "coordinators", *PARTICIPANT]
-INVITE = re.compile(re.escape(BOT_LINK) + r"co_([A-Za-z0-9_-]+)")
 
 
 @pytest.fixture
@@ -121,15 +128,11 @@ async def test_an_invited_coordinator_gets_the_menu_and_a_removed_one_loses_it(
     running: RunningBot, server: StandInServer
 ) -> None:
     anna = staff(server)["admin"]
-    await anna.send("/coordinators")
-    await anna.click("Пригласить координатора")
-    reply = await anna.click("Приволжский")
-    match = INVITE.search(reply.text)
-    assert match is not None
+    reply = await open_invitation(anna, "Приволжский")
     marat = Person(server, 8101, "Марат")
     await marat.send("/start")
     assert menu(server, marat.id) == []
-    await marat.send(f"/start co_{match.group(1)}")
+    await marat.send(f"/start co_{invite_token(reply.text)}")
     assert menu(server, marat.id) == COORDINATOR
 
     await anna.send("/coordinators")
@@ -176,7 +179,7 @@ async def test_a_failed_set_my_commands_at_start_does_not_stop_the_bot(
     irina: Person,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    server.fail("setMyCommands", error_code=500, description="Internal Server Error", times=3)
+    server.server_error("setMyCommands", times=3)
     running = RunningBot(settings)
     await running.start()
     try:

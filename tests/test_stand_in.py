@@ -27,8 +27,8 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from tests.people import Person
-from tests.stand_in import TEST_TOKEN, EntityParseError, StandInServer, TgUser, parse_html
+from tests.support.people import Person
+from tests.support.stand_in import TEST_TOKEN, EntityParseError, StandInServer, TgUser, parse_html
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -272,12 +272,7 @@ async def test_edits_refused_when_missing_or_unchanged(bot: Bot, known_chat: int
 async def test_injected_429_is_retry_after(
     bot: Bot, server: StandInServer, known_chat: int
 ) -> None:
-    server.fail(
-        "sendMessage",
-        error_code=429,
-        description="Too Many Requests: retry after 7",
-        retry_after=7,
-    )
+    server.too_many_requests("sendMessage", 7)
 
     with pytest.raises(TelegramRetryAfter) as caught:
         await bot.send_message(known_chat, "раз")

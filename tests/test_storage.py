@@ -6,8 +6,6 @@ import asyncio
 import logging
 import os
 import sqlite3
-import subprocess
-import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,8 +19,8 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.cli.main import main
 from storage.db import Database, SchemaTooNewError, from_db, migrations, to_db
 from storage.fsm import SQLiteStorage
+from tests.support.process import ROOT, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"participants", "answers", "events", "registrations", "fsm"}
 
 
@@ -172,15 +170,7 @@ def test_cli_refuses_a_newer_database_without_traceback(tmp_path: Path) -> None:
         plain.execute("PRAGMA user_version = 999")
     env = {k: v for k, v in os.environ.items() if k.upper() not in {"BOT_TOKEN", "FORM_PATH"}}
     env |= {"PYTHONPATH": str(ROOT), "DATABASE_PATH": str(path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "events", "list"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(tmp_path, "events", "list", env=env)
     assert done.returncode == 1
     assert "schema version 999, newer than this program" in done.stderr
     assert "Traceback" not in done.stderr

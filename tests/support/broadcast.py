@@ -12,8 +12,9 @@ from bot.config import Settings
 from storage.coordinators import CoordinatorRepo
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
-from tests.people import Person
-from tests.stand_in import TEST_TOKEN, StandInServer, TgUser
+from tests.support.people import Person
+from tests.support.running import bot_settings
+from tests.support.stand_in import StandInServer, TgUser
 
 ADMIN = 900
 UFO_COORD = 801
@@ -22,14 +23,7 @@ REGIONS = {"ufo": "RU-SVE", "cfo": "RU-MOW", "dfo": "RU-PRI"}
 
 
 def bc_settings(tmp_path: Path, server: StandInServer, **extra: Any) -> Settings:
-    return Settings(
-        bot_token=TEST_TOKEN,  # type: ignore[arg-type]
-        database_path=tmp_path / "bot.sqlite3",
-        telegram_api_url=server.base_url,
-        admin_ids=frozenset({ADMIN}),
-        _env_file=None,  # type: ignore[call-arg]
-        **extra,
-    )
+    return bot_settings(tmp_path, server, admin_ids=frozenset({ADMIN}), **extra)
 
 
 async def add_people(

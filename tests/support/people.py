@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tests.stand_in import ApiCall, SentMessage, StandInServer, TgUser, UploadedFile
+from tests.support.stand_in import ApiCall, SentMessage, StandInServer, TgUser, UploadedFile
 
 if TYPE_CHECKING:
     from collections.abc import Callable

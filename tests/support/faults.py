@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from storage.db import Database
-from tests.stand_in import StandInServer
+from tests.support.stand_in import StandInServer
 
 #: The bot's busy timeout in these tests: a lock held longer than this refuses its writes.
 BUSY_MS = 300
@@ -39,6 +39,15 @@ class WriteLock:
 
     async def release(self) -> None:
         await asyncio.to_thread(self._release)
+
+    async def __aenter__(self) -> WriteLock:
+        """``async with WriteLock(path):`` holds the lock for the block, released however the
+        block ends."""
+        await self.take()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.release()
 
     def _release(self) -> None:
         if self._conn is not None:

@@ -668,22 +668,22 @@ def _check_markup(markup: Any) -> dict[str, Any] | None:
     if not isinstance(markup, dict):
         raise _bad("can't parse reply keyboard markup JSON object")
     if "inline_keyboard" in markup:
-        rows = markup["inline_keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise _bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')
-        for row in rows:
-            for button in row:
-                _check_inline_button(button)
+        for button in _buttons(markup, "inline_keyboard", "InlineKeyboardMarkup"):
+            _check_inline_button(button)
     elif "keyboard" in markup:
-        rows = markup["keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise _bad('field "keyboard" of the ReplyKeyboardMarkup must be an Array')
-        for row in rows:
-            for button in row:
-                label = button.get("text") if isinstance(button, dict) else button
-                if not isinstance(label, str):
-                    raise _bad('can\'t parse keyboard button: Field "text" must be of type String')
+        for button in _buttons(markup, "keyboard", "ReplyKeyboardMarkup"):
+            label = button.get("text") if isinstance(button, dict) else button
+            if not isinstance(label, str):
+                raise _bad('can\'t parse keyboard button: Field "text" must be of type String')
     return markup
+
+
+def _buttons(markup: dict[str, Any], field: str, type_name: str) -> list[Any]:
+    """The buttons of a keyboard, row after row, once its rows are known to be arrays."""
+    rows = markup[field]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise _bad(f'field "{field}" of the {type_name} must be an Array')
+    return [button for row in rows for button in row]
 
 
 def _check_inline_button(button: Any) -> None:
@@ -719,6 +719,29 @@ def _guess_type(filename: str, content_type: str | None) -> str:
 
 
 _Handler = Callable[[_Request], Awaitable[Any]]
+
+
+def _incoming(
+    chat: _Chat, author: dict[str, Any], text: str | None, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """A message arriving in ``chat`` as Telegram delivers it: ``author`` is ``{"from": user}``
+    or, for a channel's post, ``{"sender_chat": channel}``; a leading /command is marked with a
+    ``bot_command`` entity; ``extra`` (contact, photo, entities...) is laid over the result."""
+    message: dict[str, Any] = {
+        "message_id": chat.new_message_id(),
+        **author,
+        "chat": dict(chat.info),
+        "date": int(time.time()),
+    }
+    if text is not None:
+        message["text"] = text
+        command = _COMMAND_RE.match(text)
+        if command:
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}
+            ]
+    message.update(extra)
+    return message
 
 
 class StandInServer:
@@ -898,6 +921,29 @@ class StandInServer:
             _Fault(method.lower(), error_code, description, retry_after, times, chat_id)
         )
 
+    def too_many_requests(
+        self, method: str, retry_after: int = 1, *, times: int = 1, chat_id: int | None = None
+    ) -> None:
+        """``fail`` with Telegram's 429 in its own words: "retry after ``retry_after``"."""
+        self.fail(
+            method,
+            error_code=429,
+            description=f"Too Many Requests: retry after {retry_after}",
+            retry_after=retry_after,
+            times=times,
+            chat_id=chat_id,
+        )
+
+    def server_error(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
+        """``fail`` with a 500 "Internal Server Error" (four in a row exhaust the bot's retries)."""
+        self.fail(
+            method,
+            error_code=500,
+            description="Internal Server Error",
+            times=times,
+            chat_id=chat_id,
+        )
+
     def block(
         self, chat_id: int, description: str = "Forbidden: bot was blocked by the user"
     ) -> None:
@@ -932,20 +978,7 @@ class StandInServer:
     def message(self, user: TgUser, text: str | None = None, **extra: Any) -> int:
         """A private message from ``user`` (``extra``: contact, photo, document, entities...)."""
         chat = self._ensure_chat(user.to_dict())
-        message: dict[str, Any] = {
-            "message_id": chat.new_message_id(),
-            "from": user.to_dict(),
-            "chat": dict(chat.info),
-            "date": int(time.time()),
-        }
-        if text is not None:
-            message["text"] = text
-            command = _COMMAND_RE.match(text)
-            if command:
-                message["entities"] = [
-                    {"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}
-                ]
-        message.update(extra)
+        message = _incoming(chat, {"from": user.to_dict()}, text, extra)
         return self.push_update({"message": message})
 
     def add_group(self, chat_id: int, title: str, chat_type: str = "supergroup") -> None:
@@ -962,38 +995,14 @@ class StandInServer:
     ) -> int:
         """A message from ``user`` in the group ``chat_id`` (see :meth:`add_group`)."""
         chat = self._group(chat_id)
-        message: dict[str, Any] = {
-            "message_id": chat.new_message_id(),
-            "from": user.to_dict(),
-            "chat": dict(chat.info),
-            "date": int(time.time()),
-        }
-        if text is not None:
-            message["text"] = text
-            command = _COMMAND_RE.match(text)
-            if command:
-                message["entities"] = [
-                    {"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}
-                ]
-        message.update(extra)
+        message = _incoming(chat, {"from": user.to_dict()}, text, extra)
         chat.incoming[message["message_id"]] = message
         return self.push_update({"message": message})
 
     def channel_post(self, chat_id: int, text: str) -> int:
         """A post in the channel ``chat_id`` (no sender: a channel speaks as itself)."""
         chat = self._group(chat_id)
-        post = {
-            "message_id": chat.new_message_id(),
-            "sender_chat": dict(chat.info),
-            "chat": dict(chat.info),
-            "date": int(time.time()),
-            "text": text,
-        }
-        command = _COMMAND_RE.match(text)
-        if command:
-            post["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}
-            ]
+        post = _incoming(chat, {"sender_chat": dict(chat.info)}, text, {})
         chat.incoming[post["message_id"]] = post
         return self.push_update({"channel_post": post})
 

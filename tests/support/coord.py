@@ -3,6 +3,7 @@ through the registration service (the conversation itself is tested elsewhere)."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bot.config import Settings
@@ -10,25 +11,27 @@ from bot.registration.service import RegisterOutcome
 from bot.staff.coordination import Coordinators
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
-from tests.conftest import RunningBot
-from tests.people import Person
-from tests.stand_in import TEST_TOKEN, StandInServer
+from tests.support.people import Person, Reply
+from tests.support.running import RunningBot, bot_settings
+from tests.support.stand_in import StandInServer
 
 ADMIN = 7001
 UFO = 7002  # coordinator of the Ural district
 PFO = 7003  # coordinator of the Volga district
 ALL = 7004  # coordinator of the whole programme
 BOT_LINK = "https://t.me/ethnic_test_bot?start="
+INVITE = re.compile(re.escape(BOT_LINK) + r"co_([A-Za-z0-9_-]+)")
 
 
 def coord_settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return Settings(
-        bot_token=TEST_TOKEN,  # type: ignore[arg-type]
-        database_path=tmp_path / "bot.sqlite3",
-        telegram_api_url=server.base_url,
-        admin_ids=frozenset({ADMIN}),
-        _env_file=None,  # type: ignore[call-arg]
-    )
+    return bot_settings(tmp_path, server, admin_ids=frozenset({ADMIN}))
+
+
+async def open_event(person: Person, title_part: str) -> Reply:
+    """A coordinator's /coord, then the button of the event whose title holds ``title_part``:
+    the event's card."""
+    await person.send("/coord")
+    return await person.click(lambda b: title_part in b)
 
 
 def staff(server: StandInServer) -> dict[str, Person]:
@@ -73,3 +76,18 @@ async def register(
         "email": f"p{user_id}@example.ru",
     }
     return await running.registration.register(user_id, event_id, profile, {})
+
+
+async def open_invitation(admin: Person, scope: str) -> Reply:
+    """The admin's /coordinators, "Пригласить координатора", then the ``scope`` button: the
+    reply that holds the invitation link."""
+    await admin.send("/coordinators")
+    await admin.click("Пригласить координатора")
+    return await admin.click(scope)
+
+
+def invite_token(text: str) -> str:
+    """The token of the invitation link in a message of the bot."""
+    match = INVITE.search(text)
+    assert match is not None, text
+    return match.group(1)

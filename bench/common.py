@@ -1,0 +1,56 @@
+"""What the benchmarks measure and report the same way: the versions and the machine they ran
+on, and the warnings logged during a run (kept, so the console stays quiet)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from importlib import metadata
+from typing import Any
+
+from tests.support.process import ROOT
+
+
+def version(name: str) -> str:
+    """The installed version of the distribution ``name``, "?" if it is not installed."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (all of them where the system cannot say)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 0
+
+
+class LogCollector(logging.Handler):
+    """Keeps warnings and errors logged during a run (the console stays quiet)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def serving_process(module: str, **options: Any) -> asyncio.subprocess.Process:
+    """``python -m MODULE --serve`` from the repository root, spoken to over its stdin and
+    stdout: the stand-in server runs in a process of its own, as Telegram runs on other
+    machines. ``options`` go to ``create_subprocess_exec`` (stderr, limit)."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        module,
+        "--serve",
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        **options,
+    )
