@@ -738,22 +738,25 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+@dataclass(frozen=True)
+class PhaseSpec:
+    """One measured phase: which system, how many participants for how many seats, and the
+    limits and pace of the walk."""
+
+    kind: str
+    participants: int
+    capacity: int
+    step_timeout: float
+    phase_timeout: float
+    think: float = 0.0
+
+
 async def run_phase(
-    stand_in: StandInProcess,
-    kind: str,
-    participants: int,
-    capacity: int,
-    *,
-    step_timeout: float,
-    phase_timeout: float,
-    collector: LogCollector,
-    think: float = 0.0,
+    stand_in: StandInProcess, spec: PhaseSpec, collector: LogCollector
 ) -> PhaseResult:
     collector.records.clear()
     try:
-        return await _run_phase(
-            stand_in, kind, participants, capacity, step_timeout, phase_timeout, collector, think
-        )
+        return await _run_phase(stand_in, spec, collector)
     except BenchError as exc:
         errors = [r for r in collector.records if r.levelno >= logging.ERROR]
         if not errors:
@@ -782,18 +785,11 @@ async def _while_polling(system: System, call: Coroutine[Any, Any, dict[str, Any
 
 
 async def _run_phase(
-    stand_in: StandInProcess,
-    kind: str,
-    participants: int,
-    capacity: int,
-    step_timeout: float,
-    phase_timeout: float,
-    collector: LogCollector,
-    think: float,
+    stand_in: StandInProcess, spec: PhaseSpec, collector: LogCollector
 ) -> PhaseResult:
     phase = stand_in.next_phase()
     opened = await stand_in.call({"cmd": "open", "phase": phase}, CONTROL_TIMEOUT)
-    system = SYSTEMS[kind](opened["base_url"], participants, capacity)
+    system = SYSTEMS[spec.kind](opened["base_url"], spec.participants, spec.capacity)
     failed = True
     try:
         try:
@@ -802,17 +798,17 @@ async def _run_phase(
             walk = stand_in.call(
                 {
                     "cmd": "run",
-                    "kind": kind,
-                    "participants": participants,
-                    "think": think,
-                    "step_timeout": step_timeout,
-                    "phase_timeout": phase_timeout,
+                    "kind": spec.kind,
+                    "participants": spec.participants,
+                    "think": spec.think,
+                    "step_timeout": spec.step_timeout,
+                    "phase_timeout": spec.phase_timeout,
                 },
-                phase_timeout + CONTROL_TIMEOUT,
+                spec.phase_timeout + CONTROL_TIMEOUT,
             )
             reply = await _while_polling(system, walk)
             cpu_system = (time.process_time() - cpu_before) / (time.monotonic() - started)
-            users = participants_of(participants)
+            users = participants_of(spec.participants)
             checks = await system.verify(users, reply["tails"])
         finally:
             await system.stop()
@@ -824,15 +820,15 @@ async def _run_phase(
             if not failed:
                 raise
     if any(r.levelno >= logging.ERROR for r in collector.records):
-        raise BenchError(f"{kind}: the bot logged errors during the phase")
+        raise BenchError(f"{spec.kind}: the bot logged errors during the phase")
     samples = [(str(step), float(latency), float(done)) for step, latency, done in reply["samples"]]
     by_step: dict[str, list[float]] = {}
     for step, latency, _ in samples:
         by_step.setdefault(step, []).append(latency)
     wall = float(reply["wall"])
     return PhaseResult(
-        system=kind,
-        participants=participants,
+        system=spec.kind,
+        participants=spec.participants,
         updates=len(samples),
         wall=wall,
         latencies=[s[1] for s in samples],
@@ -1074,19 +1070,19 @@ async def _run_all(
 ) -> dict[str, list[PhaseResult]]:
     kinds = [args.only] if args.only else ["floor", "bot"]
     results: dict[str, list[PhaseResult]] = {kind: [] for kind in kinds}
-    options = {
+    limits = {
         "step_timeout": args.step_timeout,
         "phase_timeout": args.phase_timeout,
-        "collector": collector,
         "think": args.think,
     }
     if args.warmup > 0:
         for kind in kinds:
             capacity = max(1, args.warmup * 3 // 4)
-            await run_phase(stand_in, kind, args.warmup, capacity, **options)
+            await run_phase(stand_in, PhaseSpec(kind, args.warmup, capacity, **limits), collector)
     for repeat in range(args.repeat):
         for kind in kinds:
-            result = await run_phase(stand_in, kind, args.participants, args.capacity, **options)
+            spec = PhaseSpec(kind, args.participants, args.capacity, **limits)
+            result = await run_phase(stand_in, spec, collector)
             figures = result.figures()
             print(
                 f"  repeat {repeat + 1}/{args.repeat} {kind:<5}: "
