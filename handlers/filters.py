@@ -63,14 +63,20 @@ async def event_in_scope(db: Database, event_id: str, role: Role) -> Event | Non
     return event
 
 
-def refusal(event: Event | None, need: Need) -> str | None:
-    """The text key of the refusal, or None when the event may be used as needed."""
+class Refusal(Enum):
+    NO_EVENT = "no_event"  # none, or not in the person's scope: the same answer
+    CANCELLED = "cancelled"
+    STARTED = "started"
+
+
+def refusal(event: Event | None, need: Need) -> Refusal | None:
+    """Why the event may not be used as needed, or None when it may."""
     if event is None:
-        return "coord.no_event"
+        return Refusal.NO_EVENT
     if need is not Need.SEEN and event.status is EventStatus.CANCELLED:
-        return "coord.already_cancelled"
+        return Refusal.CANCELLED
     if need is Need.CHANGEABLE and event.starts_at <= utcnow():
-        return "newevent.problem.started"
+        return Refusal.STARTED
     return None
 
 

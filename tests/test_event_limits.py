@@ -96,7 +96,10 @@ def renders(event: Event, locale: str) -> dict[str, Html]:
         ),
         "reminder": reminder_text(event, t, "Asia/Vladivostok", now),
         "coordinator card": coord_views.event_card(
-            event, EventCounts(CAPACITY_MAX, 99_999, 99_999), link, t, regions, MSK
+            event,
+            EventCounts(CAPACITY_MAX, 99_999, 99_999),
+            link,
+            coord_views.Look(t, regions, MSK),
         ),
         "draft": coord_views.draft_summary(draft_of(event), t, regions, MSK, head),
     }

@@ -20,7 +20,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.delivery.broadcasting import Audience, AudienceError, AudienceKind, Broadcasting
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from bot.registration.regions import Regions
 from bot.staff.roles import Role
 from handlers.callbacks import BcAction, BcDistrictCb, BcEventCb, BcStopCb, BroadcastCb, EvScope
@@ -188,15 +188,15 @@ async def choose(
 # --- step 2: the message ----------------------------------------------------------------------
 
 
-def not_announceable(message: Message) -> str | None:
-    """Why this message cannot be the announcement (the text key), or None."""
+def not_announceable(message: Message, t: Translator) -> Html | None:
+    """Why this message cannot be the announcement, or None."""
     if message.media_group_id is not None:
-        return "broadcast.no_albums"
+        return t("broadcast.no_albums")
     if message.content_type not in COPYABLE:
-        return "broadcast.not_copyable"
+        return t("broadcast.not_copyable")
     first = message.entities[0] if message.text and message.entities else None
     if first is not None and first.type == "bot_command" and first.offset == 0:
-        return "broadcast.is_command"
+        return t("broadcast.is_command")
     return None
 
 
@@ -205,9 +205,9 @@ async def got_message(
     message: Message, state: FSMContext, ctx: StaffContext, broadcasting: Broadcasting
 ) -> None:
     t = ctx.t
-    problem = not_announceable(message)
+    problem = not_announceable(message, t)
     if problem is not None:
-        await message.answer(t(problem))
+        await message.answer(problem)
         return
     draft = await BroadcastDraft.load(state)
     try:  # no audience in the draft: unavailable, as an audience no longer allowed
@@ -218,7 +218,7 @@ async def got_message(
     if resolved is None or not resolved.recipients:
         await _leave(state)
         await message.answer(
-            t("broadcast.nobody" if resolved is not None else "broadcast.unavailable")
+            t("broadcast.nobody") if resolved is not None else t("broadcast.unavailable")
         )
         return
     # The preview is the copy itself: exactly what the recipients will get.

@@ -16,6 +16,7 @@ from bot.registration.form import Form
 from bot.registration.regions import Regions
 from bot.registration.service import RegistrationService
 from bot.staff.roles import Role
+from handlers.views.staff import Look
 from storage.db import Database
 
 if TYPE_CHECKING:
@@ -33,6 +34,10 @@ class StaffContext:
     form: Form
     registration: RegistrationService
     runtime: Runtime | None = None
+
+    @property
+    def look(self) -> Look:
+        return Look(self.t, self.regions, self.settings.zone)
 
 
 def staff_context(obj: TelegramObject, **data: Any) -> dict[str, StaffContext]:

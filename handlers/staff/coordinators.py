@@ -191,7 +191,9 @@ async def remove(
     menus: CommandMenus | None = None,
 ) -> None:
     removed = await coordinators_of(ctx.db, ctx.settings).remove(int(callback_data.value))
-    await callback.answer(ctx.t.plain("coord.removed" if removed else "coord.remove_gone"))
+    await callback.answer(
+        ctx.t.plain("coord.removed") if removed else ctx.t.plain("coord.remove_gone")
+    )
     await send_admin_menu(callback, ctx)
     if menus is not None:
         await menus.sync()  # the staff menu goes from their chat

@@ -53,9 +53,7 @@ async def send_list(target: Message | CallbackQuery, page: int, ctx: StaffContex
     chunk, page, pages = page_of(await events_in_scope(ctx.db, ctx.role), page, LIST_PAGE)
     counts = await EventRepo(ctx.db).counts([e.id for e in chunk])
     items = [(e, counts.get(e.id), await event_link(ctx.bot, e.id)) for e in chunk]
-    text = views.events_list(
-        items, page, pages, ctx.t, ctx.regions, ctx.settings.zone, ctx.role.district
-    )
+    text = views.events_list(items, page, pages, ctx.look, ctx.role.district)
     await show(target, text, kb.events(chunk, page, pages, ctx.t))
 
 
@@ -73,7 +71,7 @@ async def list_page(callback: CallbackQuery, callback_data: CoListCb, ctx: Staff
 async def show_card(callback: CallbackQuery, event: Event, ctx: StaffContext) -> None:
     counts = (await EventRepo(ctx.db).counts([event.id])).get(event.id)
     link = await event_link(ctx.bot, event.id)
-    text = views.event_card(event, counts, link, ctx.t, ctx.regions, ctx.settings.zone)
+    text = views.event_card(event, counts, link, ctx.look)
     can_change = event.status is EventStatus.SCHEDULED and event.starts_at > utcnow()
     await show(callback, text, kb.event_card(event, ctx.t, can_change=can_change))
 

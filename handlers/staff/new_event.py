@@ -273,7 +273,7 @@ async def ask_again(
 
 async def send_created(chat_id: int, event: Event, ctx: StaffContext) -> None:
     link = await event_link(ctx.bot, event.id)
-    text = views.event_card(event, None, link, ctx.t, ctx.regions, ctx.settings.zone)
+    text = views.event_card(event, None, link, ctx.look)
     await ctx.bot.send_message(
         chat_id,
         Html(ctx.t("newevent.created") + "\n\n" + text),

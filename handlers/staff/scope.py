@@ -9,8 +9,9 @@ from __future__ import annotations
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
+from bot.i18n import Translator
 from handlers.callbacks import CoEditCb, CoEventCb, EdAction
-from handlers.filters import event_in_scope, need_of, refusal
+from handlers.filters import Refusal, event_in_scope, need_of, refusal
 from handlers.routing import Routes
 from handlers.staff.common import leave
 from handlers.staff.context import StaffContext
@@ -24,8 +25,17 @@ async def refuse_event(
     callback: CallbackQuery, callback_data: CoEventCb | CoEditCb, ctx: StaffContext
 ) -> None:
     event = await event_in_scope(ctx.db, callback_data.event_id, ctx.role)
-    key = refusal(event, need_of(callback_data)) or "stale.button"
-    await callback.answer(ctx.t.plain(key), show_alert=True)
+    await callback.answer(text_of(refusal(event, need_of(callback_data)), ctx.t), show_alert=True)
+
+
+def text_of(reason: Refusal | None, t: Translator) -> str:
+    if reason is Refusal.NO_EVENT:
+        return t.plain("coord.no_event")
+    if reason is Refusal.CANCELLED:
+        return t.plain("coord.already_cancelled")
+    if reason is Refusal.STARTED:
+        return t.plain("newevent.problem.started")
+    return t.plain("stale.button")  # nothing to refuse: a button no handler knows
 
 
 @routes.callback_query(CoEditCb.filter())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.events.input import Draft, EventField
@@ -18,6 +18,14 @@ from handlers.views.participant import cut
 from storage.models import Event, EventCounts, EventStatus, RegStatus
 
 NAME_LIMIT = 60  # characters of a name, an organisation in the participants list
+
+
+class Look(NamedTuple):
+    """How a coordinator reads: their language, the names of the districts, the time zone."""
+
+    t: Translator
+    regions: Regions
+    zone: ZoneInfo
 
 
 def _when(moment: datetime, t: Translator, zone: ZoneInfo) -> Html:
@@ -39,11 +47,10 @@ def events_list(
     items: list[tuple[Event, EventCounts | None, str]],
     page: int,
     pages: int,
-    t: Translator,
-    regions: Regions,
-    zone: ZoneInfo,
+    look: Look,
     scope: str | None,
 ) -> Html:
+    t, regions, zone = look
     head = t("coord.list_title", scope=scope_name(scope, regions, t))
     if pages > 1:
         head = Html(head + " " + t("coord.page", page=page + 1, pages=pages))
@@ -110,14 +117,8 @@ def draft_summary(
     return Html("\n".join(lines))
 
 
-def event_card(
-    event: Event,
-    counts: EventCounts | None,
-    link: str,
-    t: Translator,
-    regions: Regions,
-    zone: ZoneInfo,
-) -> Html:
+def event_card(event: Event, counts: EventCounts | None, link: str, look: Look) -> Html:
+    t, regions, zone = look
     lines: list[str] = [t("coord.card_title", title=event.title)]
     if event.status is EventStatus.CANCELLED:
         lines.append(t("coord.card_cancelled"))
