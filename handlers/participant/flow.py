@@ -28,7 +28,8 @@ from handlers.participant.dialog import (
 from handlers.participant.feedback import resume_feedback
 from handlers.participant.profile_page import send_profile
 from handlers.participant.summary import show_summary
-from handlers.states import EditEvent, NewEvent, Questionnaire
+from handlers.staff.states import EditEvent, NewEvent
+from handlers.states import Questionnaire
 from handlers.views.participant import question_text
 from storage.models import Event
 

@@ -14,7 +14,7 @@ from aiogram.types import Message
 from bot.delivery.reminders import plan_now
 from bot.i18n import Translator
 from bot.registration.regions import Regions
-from handlers.participant.questionnaire import keep_draft
+from handlers.participant.dialog import KEPT_KEYS, keep_draft
 from handlers.states import Questionnaire
 
 if TYPE_CHECKING:
@@ -26,8 +26,6 @@ PREFIXES = ("ce1", "cl1", "ne1", "cd1", "ca1", "cs1")
 PREFIX_RE = re.compile(rf"^(?:{'|'.join(PREFIXES)})(?::|$)")
 COMMANDS = ("coord", "newevent", "stats", "coordinators")
 
-#: FSM data a participant's unfinished registration keeps (handlers/questionnaire.keep_draft).
-KEPT_KEYS = ("draft", "draft_event")
 
 
 def not_command(message: Message) -> bool:
