@@ -27,7 +27,6 @@ PREFIX_RE = re.compile(rf"^(?:{'|'.join(PREFIXES)})(?::|$)")
 COMMANDS = ("coord", "newevent", "stats", "coordinators")
 
 
-
 def not_command(message: Message) -> bool:
     """Messages of a dialog; commands go on to their own handlers (/events works mid-dialog)."""
     return not (message.text or "").startswith("/")
