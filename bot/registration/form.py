@@ -13,7 +13,15 @@ from typing import Annotated, Any
 import phonenumbers
 import yaml
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from bot.registration.regions import Region, Regions
@@ -100,55 +108,42 @@ def check_text(value: LocalizedText, limit: int) -> LocalizedText:
     return value
 
 
+def _limited_id(limit: int) -> AfterValidator:
+    return AfterValidator(functools.partial(check_id, limit=limit))
+
+
+def _limited_text(limit: int) -> AfterValidator:
+    return AfterValidator(functools.partial(check_text, limit=limit))
+
+
+#: One checked type per kind of field, shared by options and questions (an optional field
+#: is checked only when given): the limits live here, not in a validator per model.
+OptionId = Annotated[str, _limited_id(OPTION_ID_MAX)]
+QuestionId = Annotated[str, _limited_id(QUESTION_ID_MAX)]
+Label = Annotated[LocalizedText, _limited_text(LABEL_MAX)]
+Prompt = Annotated[LocalizedText, _limited_text(PROMPT_MAX)]
+ConsentText = Annotated[LocalizedText, _limited_text(CONSENT_TEXT_MAX)]
+
+
 class Option(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    id: str
-    label: LocalizedText
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        return check_id(value, OPTION_ID_MAX)
-
-    @field_validator("label")
-    @classmethod
-    def _label(cls, value: LocalizedText) -> LocalizedText:
-        return check_text(value, LABEL_MAX)
+    id: OptionId
+    label: Label
 
 
 class Question(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    id: str
+    id: QuestionId
     type: QuestionType
-    prompt: LocalizedText
-    label: LocalizedText | None = None  # short name in summaries; the prompt if not given
+    prompt: Prompt
+    label: Label | None = None  # short name in summaries; the prompt if not given
     required: bool = True
     max_length: Annotated[int, Field(ge=1, le=HARD_MAX_LENGTH)] | None = None
     options: list[Option] = Field(default_factory=list, max_length=OPTIONS_MAX)
     # consent only: the text (or a link to it) and its version, stored with the consent
-    text: LocalizedText | None = None
+    text: ConsentText | None = None
     url: str | None = None
     version: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        return check_id(value, QUESTION_ID_MAX)
-
-    @field_validator("prompt")
-    @classmethod
-    def _prompt(cls, value: LocalizedText) -> LocalizedText:
-        return check_text(value, PROMPT_MAX)
-
-    @field_validator("label")
-    @classmethod
-    def _label(cls, value: LocalizedText | None) -> LocalizedText | None:
-        return None if value is None else check_text(value, LABEL_MAX)
-
-    @field_validator("text")
-    @classmethod
-    def _text(cls, value: LocalizedText | None) -> LocalizedText | None:
-        return None if value is None else check_text(value, CONSENT_TEXT_MAX)
 
     @model_validator(mode="after")
     def _by_type(self) -> Question:
