@@ -15,8 +15,8 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiolimiter import AsyncLimiter
-from cachetools import TTLCache
+
+from bot.buckets import Buckets
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -98,15 +98,7 @@ class ChatPacingMiddleware(BaseRequestMiddleware):
     def __init__(self, rate: float, burst: int, *, chats: int = 10_000) -> None:
         self.rate = rate
         self.burst = burst
-        idle = max(60.0, 2 * burst / rate)  # longer than a full bucket takes to leak empty
-        self._buckets: TTLCache[int | str, AsyncLimiter] = TTLCache(maxsize=chats, ttl=idle)
-
-    def bucket(self, chat_id: int | str) -> AsyncLimiter:
-        found = self._buckets.get(chat_id)
-        if found is None:
-            found = AsyncLimiter(self.burst, self.burst / self.rate)
-        self._buckets[chat_id] = found  # (re)set: the idle time counts from now
-        return found
+        self.bucket: Buckets[int | str] = Buckets(rate, burst, chats)
 
     async def __call__(
         self,

@@ -30,9 +30,9 @@ from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Chat, TelegramObject, Update, User
-from aiolimiter import AsyncLimiter
 from cachetools import TTLCache
 
+from bot.buckets import Buckets
 from bot.i18n import pick_locale, translator
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,7 @@ class ThrottleMiddleware(BaseMiddleware):
         self.burst = burst
         self.default_locale = default_locale
         self.max_in_flight = in_flight
-        # A bucket left alone for this long has leaked empty: forgetting it changes nothing.
-        idle = max(60.0, 2 * burst / rate)
-        self._buckets: TTLCache[int, AsyncLimiter] = TTLCache(maxsize=size, ttl=idle)
+        self._bucket: Buckets[int] = Buckets(rate, burst, size)
         self._told: TTLCache[int, bool] = TTLCache(maxsize=size, ttl=notice_every)
         self._in_flight: dict[int, int] = {}
         self.admitted = 0
@@ -115,10 +113,7 @@ class ThrottleMiddleware(BaseMiddleware):
     async def _admit(self, user_id: int) -> bool:
         if self._in_flight.get(user_id, 0) >= self.max_in_flight:
             return False
-        bucket = self._buckets.get(user_id)
-        if bucket is None:
-            bucket = AsyncLimiter(self.burst, self.burst / self.rate)
-        self._buckets[user_id] = bucket  # (re)set: the idle time counts from now
+        bucket = self._bucket(user_id)
         if not bucket.has_capacity():
             return False
         await bucket.acquire()  # returns at once: there is capacity, and nothing ran since
