@@ -4,15 +4,14 @@ questionnaire context built from it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
 from bot.i18n import pick_locale, translator
 from bot.staff.roles import PARTICIPANT, role_of
 from handlers.participant.context import FormContext
+from handlers.person import Handler, PersonMiddleware
 from storage.db import Database, utcnow
 from storage.models import Participant
 from storage.participants import ParticipantRepo
@@ -20,7 +19,7 @@ from storage.participants import ParticipantRepo
 log = logging.getLogger(__name__)
 
 
-class ParticipantMiddleware(BaseMiddleware):
+class ParticipantMiddleware(PersonMiddleware):
     """Puts ``participant`` (or None), ``role``, ``locale``, ``t`` and ``ctx`` (the
     questionnaire context: handlers/participant/context.py) into the handler data.
 
@@ -36,13 +35,9 @@ class ParticipantMiddleware(BaseMiddleware):
         self.default_locale = default_locale
         self.admin_ids = admin_ids
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+    async def for_person(
+        self, user: User | None, handler: Handler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
-        user: User | None = data.get("event_from_user")
         participant = None
         locale = self.default_locale
         role = await role_of(user.id, self.admin_ids, self.db) if user is not None else PARTICIPANT

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram import Bot, Dispatcher
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Chat, TelegramObject, Update, User
@@ -34,6 +33,7 @@ from cachetools import TTLCache
 
 from bot.buckets import Buckets
 from bot.i18n import pick_locale, translator
+from handlers.person import Handler, PersonMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ NOTICE_EVERY = 60.0
 IN_FLIGHT = 5
 
 
-class ThrottleMiddleware(BaseMiddleware):
+class ThrottleMiddleware(PersonMiddleware):
     """Drops a person's updates beyond ``rate``/``burst`` or ``in_flight`` (see the module)."""
 
     def __init__(
@@ -69,13 +69,9 @@ class ThrottleMiddleware(BaseMiddleware):
         self.dropped = 0
         self.settled = 0  # updates of people that went through this middleware and are done
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+    async def for_person(
+        self, user: User | None, handler: Handler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
-        user: User | None = data.get("event_from_user")
         if user is None or user.is_bot:
             return await handler(event, data)
         try:
@@ -89,11 +85,7 @@ class ThrottleMiddleware(BaseMiddleware):
             self.settled += 1
 
     async def _handle(
-        self,
-        user_id: int,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+        self, user_id: int, handler: Handler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         self._in_flight[user_id] = self._in_flight.get(user_id, 0) + 1
         try:
