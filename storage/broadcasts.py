@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Database, from_row, to_db
+from storage.db import Repo, from_row, to_db
 
 #: ``outbox.error`` of rows dropped by "Stop" (the sender writes "no longer relevant" for a
 #: row it had already taken when the announcement was stopped).
@@ -85,10 +85,7 @@ def _broadcast(row: aiosqlite.Row) -> Broadcast:
 _REACHABLE = "p.unreachable_since IS NULL"
 
 
-class BroadcastRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class BroadcastRepo(Repo):
     # --- audiences (read inside the transaction that queues the announcement) ------------------
 
     async def _recipients(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Database, from_row, to_db
+from storage.db import Repo, from_row, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +35,7 @@ class Invite:
         return self.used_by is None and self.revoked_at is None and not expired
 
 
-class CoordinatorRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class CoordinatorRepo(Repo):
     async def get(
         self, telegram_id: int, conn: aiosqlite.Connection | None = None
     ) -> Coordinator | None:

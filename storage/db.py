@@ -280,6 +280,14 @@ async def _wal(conn: aiosqlite.Connection, busy_timeout_ms: int = BUSY_TIMEOUT_M
             await asyncio.sleep(0.01)
 
 
+class Repo:
+    """The base of the repositories in storage/: each one holds the one ``Database`` (reads go
+    through its connection, writes through the ``conn`` of a transaction passed to them)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a migration into statements (our migrations hold no triggers or literals with ';')."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import Database, from_db, from_row, to_db
+from storage.db import Repo, from_db, from_row, to_db
 from storage.models import Event, EventCounts, EventStatus, Registration, RegStatus
 
 
@@ -30,10 +30,7 @@ def registration_of(row: aiosqlite.Row) -> Registration:
     return from_row(Registration, row, moments=moments, status=RegStatus(row["status"]))
 
 
-class EventRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class EventRepo(Repo):
     async def get(self, event_id: str, conn: aiosqlite.Connection | None = None) -> Event | None:
         c = conn or self.db.conn
         rows = list(await c.execute_fetchall("SELECT * FROM events WHERE id = ?", (event_id,)))
@@ -106,10 +103,7 @@ class EventRepo:
         }
 
 
-class RegistrationRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class RegistrationRepo(Repo):
     async def get(
         self, event_id: str, participant_id: int, conn: aiosqlite.Connection | None = None
     ) -> Registration | None:

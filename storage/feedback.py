@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, from_db, to_db
+from storage.db import Repo, from_db, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,10 +17,7 @@ class FeedbackRow:
     created_at: datetime
 
 
-class FeedbackRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class FeedbackRepo(Repo):
     async def answers(self, event_id: str, participant_id: int) -> dict[str, str] | None:
         """The answers given so far, or None when the person has not started."""
         row = await self.db.fetchone(

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import Database, from_db, from_row, to_db
+from storage.db import Repo, from_db, from_row, to_db
 
 
 class Priority(IntEnum):
@@ -74,10 +74,7 @@ def _item(row: aiosqlite.Row) -> OutItem:
     return from_row(OutItem, row, moments=("not_before",), payload=json.loads(row["payload"]))
 
 
-class OutboxRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class OutboxRepo(Repo):
     @staticmethod
     async def enqueue(conn: aiosqlite.Connection, items: Iterable[NewItem], now: datetime) -> int:
         """Insert items; one whose key already exists is ignored. Returns how many were new."""

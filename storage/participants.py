@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Database, from_row, to_db
+from storage.db import Repo, from_row, to_db
 from storage.models import Participant
 
 PROFILE = ""  # event_id of profile answers
@@ -17,10 +17,7 @@ def _participant(row: aiosqlite.Row) -> Participant:
     return from_row(Participant, row, moments=moments, language_chosen=bool(row["language_chosen"]))
 
 
-class ParticipantRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class ParticipantRepo(Repo):
     async def get(self, telegram_id: int) -> Participant | None:
         row = await self.db.fetchone(
             "SELECT * FROM participants WHERE telegram_id = ?", (telegram_id,)

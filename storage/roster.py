@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from storage.db import Database
+from storage.db import Repo
 from storage.events import registration_of
 from storage.models import Registration
 from storage.participants import PROFILE
@@ -30,10 +30,7 @@ class Entry(Registration):
         return self.id
 
 
-class RosterRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
+class RosterRepo(Repo):
     async def entries(self, event_ids: list[str], answer_ids: tuple[str, ...] = ()) -> list[Entry]:
         """Every registration (any status) of ``event_ids``, oldest first."""
         if not event_ids:
