@@ -27,6 +27,7 @@ from bot.events.files import (
     EventKind,
     EventSpec,
 )
+from bot.refusal import Refused
 from storage.models import Event
 
 
@@ -93,10 +94,13 @@ class EventProblem(StrEnum):
     STARTED = "started"
 
 
-class InputProblem(ValueError):
-    def __init__(self, problem: EventProblem) -> None:
-        super().__init__(problem.value)
-        self.problem = problem
+class InputProblem(Refused[EventProblem], ValueError):
+    """A typed value refused; ``reason`` (or ``problem``) says why."""
+
+    @property
+    def problem(self) -> EventProblem:
+        """The reason, under the name the event-input code has always read."""
+        return self.reason
 
 
 HORIZON = timedelta(days=3 * 366)  # an event more than three years ahead is a typo

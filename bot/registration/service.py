@@ -13,6 +13,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from bot.refusal import Refused
 from bot.registration.form import CONSENT_YES, Form, Question, QuestionType, parse_questions
 from bot.registration.regions import Regions
 from storage.db import Database, utcnow
@@ -31,10 +32,8 @@ class Closed(StrEnum):
     DEADLINE = "deadline"
 
 
-class RegistrationError(Exception):
-    def __init__(self, reason: Closed) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
+class RegistrationError(Refused[Closed]):
+    """Registration refused; ``reason`` says why."""
 
 
 @dataclass(frozen=True, slots=True)
