@@ -12,10 +12,46 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
+
+
+# The optional settings are checked by their type: a value that is not given (None, or empty:
+# Settings._empty_is_unset) never reaches these checks.
+
+
+def _token_format(value: SecretStr) -> SecretStr:
+    if not TOKEN_RE.match(value.get_secret_value().strip()):
+        raise ValueError("expected the token from @BotFather, like 123456789:AAE...")
+    return SecretStr(value.get_secret_value().strip())
+
+
+def _base_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError("expected a base URL like http://127.0.0.1:8081")
+    return value.rstrip("/")
+
+
+def _usable_form(value: Path) -> Path:
+    if not value.is_file():
+        raise ValueError(f"file {value} does not exist")
+    from bot.registration.form import (  # the questionnaire must be usable too
+        FormError,
+        load_form,
+    )
+
+    try:
+        load_form(value)
+    except (FormError, OSError, UnicodeDecodeError) as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+BotToken = Annotated[SecretStr, AfterValidator(_token_format)]
+BaseUrl = Annotated[str, AfterValidator(_base_url)]
+FormFile = Annotated[Path, AfterValidator(_usable_form)]
 
 
 class Settings(BaseSettings):
@@ -23,16 +59,16 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    bot_token: SecretStr | None = None  # required to run the bot, not for the CLI tools
+    bot_token: BotToken | None = None  # required to run the bot, not for the CLI tools
     database_path: Path = Path("data/bot.sqlite3")
     # How long a write waits for another process's lock (a backup, an admin's sqlite3 shell)
     # before the bot treats the database as unavailable for that moment.
     db_busy_timeout_ms: int = Field(default=10_000, ge=50, le=600_000)
-    telegram_api_url: str | None = None
+    telegram_api_url: BaseUrl | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/Moscow"
     default_locale: Literal["ru", "en"] = "ru"
-    form_path: Path | None = None
+    form_path: FormFile | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     events_page_size: int = Field(default=5, ge=1, le=10)
     broadcast_rate: float = Field(default=25, gt=0, le=1000)
@@ -62,15 +98,6 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
-
-    @field_validator("bot_token")
-    @classmethod
-    def _token_format(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None:
-            return None
-        if not TOKEN_RE.match(value.get_secret_value().strip()):
-            raise ValueError("expected the token from @BotFather, like 123456789:AAE...")
-        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -135,15 +162,6 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Moscow") from None
         return value
 
-    @field_validator("telegram_api_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError("expected a base URL like http://127.0.0.1:8081")
-        return value.rstrip("/")
-
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -156,24 +174,6 @@ class Settings(BaseSettings):
             raise ValueError("is empty; give a file path like data/bot.sqlite3")
         if value.is_dir():
             raise ValueError(f"{value} is a directory; give a file path like data/bot.sqlite3")
-        return value
-
-    @field_validator("form_path")
-    @classmethod
-    def _form_exists(cls, value: Path | None) -> Path | None:
-        if value is None:
-            return None
-        if not value.is_file():
-            raise ValueError(f"file {value} does not exist")
-        from bot.registration.form import (  # the questionnaire must be usable too
-            FormError,
-            load_form,
-        )
-
-        try:
-            load_form(value)
-        except (FormError, OSError, UnicodeDecodeError) as exc:
-            raise ValueError(str(exc)) from None
         return value
 
     @property
