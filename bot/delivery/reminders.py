@@ -34,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.events.durations import parse_offset
+from bot.jobs import every
 from bot.resilience import Backoff, guarded
 from storage.db import Database, utcnow
 from storage.models import Event, RegStatus
@@ -194,26 +195,8 @@ class Reminders:
         self.planning = Backoff("reminder planner", log)
 
     def start(self) -> None:
-        self.scheduler.add_job(
-            self.plan_now,
-            "interval",
-            seconds=self.rescan_seconds,
-            id=JOB_PREFIX + "rescan",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
-        self.scheduler.add_job(
-            self.watch,
-            "interval",
-            seconds=WATCH_SECONDS,
-            id=JOB_PREFIX + "watch",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
+        every(self.scheduler, self.plan_now, self.rescan_seconds, JOB_PREFIX + "rescan")
+        every(self.scheduler, self.watch, WATCH_SECONDS, JOB_PREFIX + "watch")
 
     async def watch(self) -> None:
         """Plan again when another process has written to the database since the last look

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.jobs import every
 from storage.db import Database, utcnow
 from storage.erasure import ErasureRepo, checkpoint
 
@@ -75,14 +76,10 @@ def setup(runtime: Runtime) -> None:
         runtime.db, timedelta(days=settings.draft_ttl_days), staff_ids=settings.admin_ids
     )
     runtime.drafts = expiry
-    runtime.scheduler.add_job(
+    every(
+        runtime.scheduler,
         expiry.run,
-        "interval",
-        seconds=INTERVAL.total_seconds(),
-        next_run_time=utcnow() + FIRST_RUN_DELAY,
-        id=JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=None,
+        INTERVAL.total_seconds(),
+        JOB_ID,
+        first=utcnow() + FIRST_RUN_DELAY,
     )

@@ -26,6 +26,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.i18n import LOCALES, translator
+from bot.jobs import every
 from bot.staff.roles import RoleKind
 from bot.telegram import create_bot
 from storage.coordinators import CoordinatorRepo
@@ -266,13 +267,4 @@ def setup(runtime: Runtime) -> None:
             log.warning("setting the command menu timed out; trying again in %.0f s", wait)
 
     runtime.on_started.append(first_attempt)
-    runtime.scheduler.add_job(
-        menus.tick,
-        "interval",
-        seconds=WATCH_SECONDS,
-        id=JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=None,
-    )
+    every(runtime.scheduler, menus.tick, WATCH_SECONDS, JOB_ID)
