@@ -17,9 +17,10 @@ from bot.registration.regions import default_regions
 from bot.staff.export import registration_table, to_csv
 from storage.events import EventRepo
 from storage.models import EventStatus, RegStatus
+from tests.support.columns import EXPORT_FIXED_COLUMNS
 from tests.support.coord import BOT_LINK, appoint, coord_settings, open_event, register, staff
 from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event, sign_up
+from tests.support.running import RunningBot, fill_profile, make_event, pfo_event, sign_up
 from tests.support.stand_in import StandInServer
 
 
@@ -29,14 +30,7 @@ def settings(tmp_path: Path, server: StandInServer) -> Settings:
 
 
 UFO_EVENT = make_event("ufo-online", capacity=2)
-PFO_EVENT = make_event(
-    "pfo-kazan",
-    title="Семинар в Казани",
-    kind="seminar",
-    district="pfo",
-    online_url=None,
-    location="Казань, Дом дружбы народов Татарстана",
-)
+PFO_EVENT = pfo_event("Казань, Дом дружбы народов Татарстана")
 WHOLE = make_event("all-webinar", title="Вебинар для всех", kind="webinar", district=None)
 
 
@@ -154,14 +148,7 @@ async def test_exports_have_the_command_line_columns_and_the_sheet_prints_the_re
     )
     assert document.content == expected  # the very bytes of `python -m bot export`
     rows = list(csv.reader(io.StringIO(document.content.decode("utf-8-sig"))))
-    assert rows[0][:6] == [
-        "event_id",
-        "telegram_id",
-        "username",
-        "status",
-        "waitlist_position",
-        "registered_at",
-    ]
+    assert rows[0][:6] == EXPORT_FIXED_COLUMNS
     assert [(r[1], r[3]) for r in rows[1:]] == [
         ("5001", "registered"),
         ("5002", "registered"),

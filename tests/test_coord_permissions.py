@@ -27,22 +27,14 @@ from storage.events import EventRepo
 from storage.models import Event, EventStatus
 from tests.support.coord import ALL, PFO, UFO, appoint, coord_settings, register, staff
 from tests.support.people import Person, Reply
-from tests.support.running import RunningBot, make_event
+from tests.support.running import RunningBot, make_event, pfo_event
 from tests.support.stand_in import StandInServer
 
 DENIED = "Эта команда только для координаторов программы."
 DENIED_BUTTON = "Доступно только координаторам программы."
 NO_EVENT = "Мероприятие не найдено или вам недоступно."
 
-PFO_EVENT = make_event(
-    "pfo-kazan",
-    title="Семинар в Казани",
-    kind="seminar",
-    district="pfo",
-    online_url=None,
-    location="Казань, Дом дружбы",
-    capacity=10,
-)
+PFO_EVENT = pfo_event("Казань, Дом дружбы", capacity=10)
 WHOLE = make_event("all-webinar", title="Вебинар для всех", kind="webinar", district=None)
 
 

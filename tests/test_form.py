@@ -26,6 +26,7 @@ from bot.registration.form import (
     parse_questions,
 )
 from bot.registration.regions import Regions, default_regions
+from tests.support.columns import SHIPPED_FORM_IDS
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +55,7 @@ def write_form(tmp_path: Path, body: str) -> Path:
 
 
 def test_shipped_form_order_consent_first(form: Form) -> None:
-    assert form.ids == [
-        "consent",
-        "full_name",
-        "organization",
-        "position",
-        "role",
-        "region",
-        "phone",
-        "email",
-    ]
+    assert form.ids == SHIPPED_FORM_IDS
     types = [question.type for question in form.questions]
     assert types == [
         QuestionType.CONSENT,

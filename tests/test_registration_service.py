@@ -93,6 +93,20 @@ async def register(service: RegistrationService, pid: int, event_id: str = "semi
     return await service.register(pid, event_id, profile(pid), {"topic": f"тема {pid}"})
 
 
+async def queue_up(
+    db: Database, service: RegistrationService, clock: Clock, capacity: int, *ids: int
+) -> list[Any]:
+    """The event with ``capacity`` seats, and the people ``ids`` registering a minute apart, in
+    that order: the order of the waiting list is what these tests look at."""
+    await add_event(db, clock, capacity=capacity)
+    await add_people(db, clock, *ids)
+    outcomes = []
+    for pid in ids:
+        clock.now += timedelta(minutes=1)
+        outcomes.append(await register(service, pid))
+    return outcomes
+
+
 async def statuses(db: Database, event_id: str = "seminar") -> dict[int, RegStatus]:
     return {r.participant_id: r.status for r in await RegistrationRepo(db).of_event(event_id)}
 
@@ -146,12 +160,7 @@ async def test_register_within_capacity_stores_profile_and_answers(
 async def test_full_event_puts_people_on_the_waiting_list_in_order(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await add_event(db, clock, capacity=2)
-    await add_people(db, clock, *range(1, 6))
-    outcomes = []
-    for pid in range(1, 6):
-        clock.now += timedelta(minutes=1)
-        outcomes.append(await register(service, pid))
+    outcomes = await queue_up(db, service, clock, 2, *range(1, 6))
     assert [o.status for o in outcomes] == [RegStatus.REGISTERED] * 2 + [RegStatus.WAITLISTED] * 3
     assert [o.position for o in outcomes] == [None, None, 1, 2, 3]
     assert await waitlist(db) == [3, 4, 5]
@@ -179,11 +188,7 @@ async def test_registering_twice_is_harmless(
 async def test_cancel_promotes_the_first_on_the_waiting_list(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await add_event(db, clock, capacity=2)
-    await add_people(db, clock, 1, 2, 3, 4)
-    for pid in (1, 2, 3, 4):
-        clock.now += timedelta(minutes=1)
-        await register(service, pid)
+    await queue_up(db, service, clock, 2, 1, 2, 3, 4)
     outcome = await service.cancel(1, "seminar")
     assert outcome.was is RegStatus.REGISTERED
     assert outcome.promoted == [Promotion(3, "seminar")]
@@ -202,11 +207,7 @@ async def test_cancel_promotes_the_first_on_the_waiting_list(
 async def test_cancelling_a_waitlisted_person_promotes_nobody(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await add_event(db, clock, capacity=1)
-    await add_people(db, clock, 1, 2, 3)
-    for pid in (1, 2, 3):
-        clock.now += timedelta(minutes=1)
-        await register(service, pid)
+    await queue_up(db, service, clock, 1, 1, 2, 3)
     outcome = await service.cancel(2, "seminar")
     assert outcome.was is RegStatus.WAITLISTED
     assert outcome.promoted == []
@@ -221,11 +222,7 @@ async def test_cancelling_a_waitlisted_person_promotes_nobody(
 async def test_registering_again_after_cancelling_joins_the_end_of_the_queue(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await add_event(db, clock, capacity=1)
-    await add_people(db, clock, 1, 2, 3)
-    for pid in (1, 2, 3):
-        clock.now += timedelta(minutes=1)
-        await register(service, pid)
+    await queue_up(db, service, clock, 1, 1, 2, 3)
     await service.cancel(2, "seminar")
     clock.now += timedelta(minutes=1)
     back = await register(service, 2)
