@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import json
 import logging
@@ -51,7 +50,7 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
-from bench.common import serving_process, usable_cpus, version
+from bench.common import serving_process, stop_process, usable_cpus, version
 from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 COORDINATOR = TgUser(1, "Координатор")
@@ -184,13 +183,7 @@ class ServerProcess:
         if self.http is not None:
             await self.http.close()
         if self.proc is not None:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.proc.wait(), 10)
-            if self.proc.returncode is None:
-                self.proc.kill()
-                await self.proc.wait()
+            await stop_process(self.proc)
 
     async def call(self, action: str, **body: Any) -> dict[str, Any]:
         assert self.http is not None

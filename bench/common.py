@@ -40,6 +40,18 @@ class LogCollector(logging.Handler):
         self.records.append(record)
 
 
+async def stop_process(proc: asyncio.subprocess.Process) -> None:
+    """Close the stdin of a ``serving_process`` (its signal to stop) and give it ten seconds to
+    end; one that does not is killed, so a benchmark never leaves a server behind."""
+    assert proc.stdin is not None
+    proc.stdin.close()
+    try:
+        await asyncio.wait_for(proc.wait(), 10)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+
+
 async def serving_process(module: str, **options: Any) -> asyncio.subprocess.Process:
     """``python -m MODULE --serve`` from the repository root, spoken to over its stdin and
     stdout: the stand-in server runs in a process of its own, as Telegram runs on other

@@ -44,7 +44,7 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
-from bench.common import LogCollector, serving_process, usable_cpus, version
+from bench.common import LogCollector, serving_process, stop_process, usable_cpus, version
 from bot.app import create_dispatcher
 from bot.config import Settings
 from bot.events.files import import_events
@@ -180,13 +180,7 @@ class Server:
         if self.http is not None:
             await self.http.close()
         if self.proc is not None:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 10)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
+            await stop_process(self.proc)
 
     async def call(self, action: str, **body: Any) -> dict[str, Any]:
         if self.local is not None:

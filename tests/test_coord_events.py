@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -18,15 +17,12 @@ from bot.staff.export import registration_table, to_csv
 from storage.events import EventRepo
 from storage.models import EventStatus, RegStatus
 from tests.support.columns import EXPORT_FIXED_COLUMNS
-from tests.support.coord import BOT_LINK, appoint, coord_settings, open_event, register, staff
+from tests.support.coord import BOT_LINK, appoint, open_event, register, staff
 from tests.support.people import Person
 from tests.support.running import RunningBot, fill_profile, make_event, pfo_event, sign_up
 from tests.support.stand_in import StandInServer
 
-
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 UFO_EVENT = make_event("ufo-online", capacity=2)

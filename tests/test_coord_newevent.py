@@ -4,7 +4,6 @@ summary to confirm, the event saved through import_events and open for registrat
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +12,7 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.config import Settings
 from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
-from tests.support.coord import BOT_LINK, appoint, coord_settings, open_event, register, staff
+from tests.support.coord import BOT_LINK, appoint, open_event, register, staff
 from tests.support.people import Person
 from tests.support.running import RunningBot, fill_profile, make_event, polling, sign_up
 from tests.support.stand_in import StandInServer
@@ -21,9 +20,7 @@ from tests.support.stand_in import StandInServer
 MSK = ZoneInfo("Europe/Moscow")
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 def moment(days: int, clock: str = "14:00") -> tuple[str, datetime]:
@@ -363,12 +360,13 @@ async def test_a_started_or_cancelled_event_cannot_be_edited(
     )
     ulyana = staff(server)["ufo"]
     await ulyana.send("/coord")
-    reply = await ulyana.click_data("ce1:e:ufo-now:0")
-    assert reply.alerts == ["Мероприятие уже началось — изменить его нельзя."]
-    reply = await ulyana.click_data("ce1:e:ufo-off:0")
-    assert reply.alerts == ["Это мероприятие уже отменено."]
-    reply = await ulyana.click_data("cd1:f:ufo-off:ti:")
-    assert reply.alerts == ["Это мероприятие уже отменено."]
+    for data, alert in [
+        ("ce1:e:ufo-now:0", "Мероприятие уже началось — изменить его нельзя."),
+        ("ce1:e:ufo-off:0", "Это мероприятие уже отменено."),
+        ("cd1:f:ufo-off:ti:", "Это мероприятие уже отменено."),
+    ]:
+        reply = await ulyana.click_data(data)
+        assert reply.alerts == [alert], data
 
 
 async def test_stray_messages_while_editing(running: RunningBot, server: StandInServer) -> None:

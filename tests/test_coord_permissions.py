@@ -3,12 +3,9 @@ callback data included. A refusal says no and nothing else."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.config import Settings
 from bot.staff.coordination import Coordinators
 from handlers.callbacks import (
     AdmAction,
@@ -25,7 +22,7 @@ from handlers.callbacks import (
 from storage.db import utcnow
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
-from tests.support.coord import ALL, PFO, UFO, appoint, coord_settings, register, staff
+from tests.support.coord import ALL, PFO, UFO, appoint, register, staff
 from tests.support.people import Person, Reply
 from tests.support.running import RunningBot, make_event, pfo_event
 from tests.support.stand_in import StandInServer
@@ -38,9 +35,7 @@ PFO_EVENT = pfo_event("Казань, Дом дружбы", capacity=10)
 WHOLE = make_event("all-webinar", title="Вебинар для всех", kind="webinar", district=None)
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 def event_buttons(event_id: str) -> list[str]:

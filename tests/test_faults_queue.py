@@ -34,7 +34,6 @@ from tests.support.people import Person
 from tests.support.reminders import enrol, is_reminder, reminders_to, soon
 from tests.support.running import (
     RunningBot,
-    make_event,
     start,
     start_questions,
     to_summary,
@@ -267,9 +266,7 @@ async def test_a_confirmation_pressed_during_a_lock_gets_a_short_alert_and_works
 async def test_a_button_whose_first_write_is_refused_gets_a_short_alert(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
+    await start_questions(running, irina)  # consented, no answer typed yet
     await irina.send("/cancel")
     reply = await irina.send("/start")
     assert reply.buttons

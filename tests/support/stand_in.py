@@ -1013,22 +1013,7 @@ class StandInServer:
         answer to the query is recorded with the group's chat id.
 
         Returns (update_id, callback query id)."""
-        chat = self._group(chat_id)
-        sent = chat.sent.get(message_id)
-        if sent is None or sent.deleted:
-            msg = f"the bot has no message {message_id} in chat {chat_id} (deleted or never sent)"
-            raise LookupError(msg)
-        self._query_counter += 1
-        query_id = str(4_300_000_000_000_000_000 + self._query_counter)
-        self._queries[query_id] = _Query(chat_id=chat_id)
-        query = {
-            "id": query_id,
-            "from": user.to_dict(),
-            "message": copy.deepcopy(sent.raw),
-            "chat_instance": str(-(chat_id * 7919 % 10**18)),
-            "data": data,
-        }
-        return self.push_update({"callback_query": query}), query_id
+        return self._tap(self._group(chat_id), chat_id, user, message_id, data)
 
     def _group(self, chat_id: int) -> _Chat:
         chat = self._chats.get(chat_id)
@@ -1045,18 +1030,25 @@ class StandInServer:
         if chat is None:
             msg = f"user {user.id} has never written to the bot: there is no chat to tap in"
             raise LookupError(msg)
+        return self._tap(chat, user.id, user, message_id, data)
+
+    def _tap(
+        self, chat: _Chat, chat_id: int, user: TgUser, message_id: int, data: str
+    ) -> tuple[int, str]:
+        """The callback query of a tap in ``chat`` (private or group, the same update), its
+        answer recorded with ``chat_id``. Returns (update_id, callback query id)."""
         sent = chat.sent.get(message_id)
         if sent is None or sent.deleted:
-            msg = f"the bot has no message {message_id} in chat {user.id} (deleted or never sent)"
+            msg = f"the bot has no message {message_id} in chat {chat_id} (deleted or never sent)"
             raise LookupError(msg)
         self._query_counter += 1
         query_id = str(4_300_000_000_000_000_000 + self._query_counter)
-        self._queries[query_id] = _Query(chat_id=user.id)
+        self._queries[query_id] = _Query(chat_id=chat_id)
         query = {
             "id": query_id,
             "from": user.to_dict(),
             "message": copy.deepcopy(sent.raw),
-            "chat_instance": str(-(user.id * 7919 % 10**18)),
+            "chat_instance": str(-(chat_id * 7919 % 10**18)),
             "data": data,
         }
         return self.push_update({"callback_query": query}), query_id
