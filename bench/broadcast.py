@@ -50,7 +50,7 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
-from bench.common import serving_process, stop_process, usable_cpus, version
+from bench.common import served_url, serving_process, stop_process, usable_cpus, version
 from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 COORDINATOR = TgUser(1, "Координатор")
@@ -173,9 +173,7 @@ class ServerProcess:
 
     async def __aenter__(self) -> ServerProcess:
         self.proc = await serving_process("bench.broadcast")
-        assert self.proc.stdout is not None
-        line = await asyncio.wait_for(self.proc.stdout.readline(), 30)
-        self.base_url = line.decode().strip()
+        self.base_url = await served_url(self.proc, 30)
         self.http = ClientSession()
         return self
 

@@ -40,6 +40,13 @@ class LogCollector(logging.Handler):
         self.records.append(record)
 
 
+async def served_url(proc: asyncio.subprocess.Process, wait: float) -> str:
+    """The base URL a ``serving_process`` prints on its first line once its server listens;
+    empty if the process ended first."""
+    assert proc.stdout is not None
+    return (await asyncio.wait_for(proc.stdout.readline(), wait)).decode().strip()
+
+
 async def stop_process(proc: asyncio.subprocess.Process) -> None:
     """Close the stdin of a ``serving_process`` (its signal to stop) and give it ten seconds to
     end; one that does not is killed, so a benchmark never leaves a server behind."""

@@ -44,7 +44,14 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
-from bench.common import LogCollector, serving_process, stop_process, usable_cpus, version
+from bench.common import (
+    LogCollector,
+    served_url,
+    serving_process,
+    stop_process,
+    usable_cpus,
+    version,
+)
 from bot.app import create_dispatcher
 from bot.config import Settings
 from bot.events.files import import_events
@@ -167,8 +174,7 @@ class Server:
             self.base_url = self.local.base_url
             return self
         self.proc = await serving_process("bench.reminders")
-        assert self.proc.stdout is not None
-        self.base_url = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode().strip()
+        self.base_url = await served_url(self.proc, 60)
         if not self.base_url:
             raise BenchError("the server process did not start")
         self.http = ClientSession()

@@ -107,6 +107,13 @@ async def queue_up(
     return outcomes
 
 
+async def refusal(service: RegistrationService, event_id: str = "seminar") -> Closed:
+    """Why person 1's registration for ``event_id`` is refused (it must be refused)."""
+    with pytest.raises(RegistrationError) as caught:
+        await register(service, 1, event_id)
+    return caught.value.reason
+
+
 async def statuses(db: Database, event_id: str = "seminar") -> dict[int, RegStatus]:
     return {r.participant_id: r.status for r in await RegistrationRepo(db).of_event(event_id)}
 
@@ -312,9 +319,7 @@ async def test_registration_after_the_deadline_is_refused(
     await add_event(db, clock)
     await add_people(db, clock, 1)
     clock.now = DEADLINE.replace(tzinfo=MSK) + timedelta(seconds=1)
-    with pytest.raises(RegistrationError) as caught:
-        await register(service, 1)
-    assert caught.value.reason is Closed.DEADLINE
+    assert await refusal(service) is Closed.DEADLINE
     assert await statuses(db) == {}
     assert await ParticipantRepo(db).answers(1) == {}, "nothing is saved when refused"
 
@@ -325,9 +330,7 @@ async def test_registration_for_a_started_event_is_refused(
     await add_event(db, clock, registration_deadline=None)
     await add_people(db, clock, 1)
     clock.now = STARTS.replace(tzinfo=MSK)
-    with pytest.raises(RegistrationError) as caught:
-        await register(service, 1)
-    assert caught.value.reason is Closed.STARTED
+    assert await refusal(service) is Closed.STARTED
 
 
 async def test_registration_for_a_cancelled_event_is_refused(
@@ -335,18 +338,14 @@ async def test_registration_for_a_cancelled_event_is_refused(
 ) -> None:
     await add_event(db, clock, status="cancelled")
     await add_people(db, clock, 1)
-    with pytest.raises(RegistrationError) as caught:
-        await register(service, 1)
-    assert caught.value.reason is Closed.CANCELLED
+    assert await refusal(service) is Closed.CANCELLED
 
 
 async def test_registration_for_an_unknown_event_is_refused(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
     await add_people(db, clock, 1)
-    with pytest.raises(RegistrationError) as caught:
-        await register(service, 1, "no-such-event")
-    assert caught.value.reason is Closed.NOT_FOUND
+    assert await refusal(service, "no-such-event") is Closed.NOT_FOUND
 
 
 async def test_just_before_the_deadline_is_still_open(

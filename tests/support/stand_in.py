@@ -744,6 +744,16 @@ def _incoming(
     return message
 
 
+def _bot_text_field(method: str) -> str:
+    """The field a set/getMy{Description,ShortDescription,Name} call reads or writes: the
+    setter and the getter of one text share it."""
+    return {
+        "mydescription": "description",
+        "myshortdescription": "short_description",
+        "myname": "name",
+    }[method.lower()[3:]]
+
+
 class StandInServer:
     """A Telegram Bot API server on 127.0.0.1 for the real aiogram client.
 
@@ -1904,21 +1914,13 @@ class StandInServer:
         return self._chat(req).menu_button or self._default_menu_button
 
     async def _set_bot_text(self, req: _Request) -> bool:
-        field_name = {
-            "setmydescription": "description",
-            "setmyshortdescription": "short_description",
-            "setmyname": "name",
-        }[req.method.lower()]
+        field_name = _bot_text_field(req.method)
         language = str(req.params.get("language_code") or "")
         self._bot_texts[(field_name, language)] = str(req.params.get(field_name) or "")
         return True
 
     async def _get_bot_text(self, req: _Request) -> dict[str, str]:
-        field_name = {
-            "getmydescription": "description",
-            "getmyshortdescription": "short_description",
-            "getmyname": "name",
-        }[req.method.lower()]
+        field_name = _bot_text_field(req.method)
         language = str(req.params.get("language_code") or "")
         default = self.bot_user["first_name"] if field_name == "name" else ""
         return {field_name: self._bot_texts.get((field_name, language), default)}
