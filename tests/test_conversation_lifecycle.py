@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.config import Settings
-from tests.support.people import Person
+from tests.support.people import Person, send_each
 from tests.support.running import (
     RunningBot,
     answer_profile,
@@ -150,10 +150,7 @@ async def test_language_switch_and_english_texts(running: RunningBot, irina: Per
     assert reply.buttons == ["Русский", "English"]
     reply = await irina.click("English")
     assert "English" in reply.text
-    reply = await irina.send("/help")
-    assert "How to use the bot" in reply.text
-    reply = await irina.send("/start")
-    assert "Hello, Ирина" in reply.text
+    await send_each(irina, [("/help", "How to use the bot"), ("/start", "Hello, Ирина")])
 
 
 async def test_my_lists_upcoming_with_status(running: RunningBot, irina: Person) -> None:

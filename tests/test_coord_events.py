@@ -17,7 +17,7 @@ from bot.staff.export import registration_table, to_csv
 from storage.events import EventRepo
 from storage.models import EventStatus, RegStatus
 from tests.support.columns import EXPORT_FIXED_COLUMNS
-from tests.support.coord import BOT_LINK, appoint, open_event, register, staff
+from tests.support.coord import BOT_LINK, appoint, coordinator, open_event, register, staff
 from tests.support.people import Person
 from tests.support.running import RunningBot, fill_profile, make_event, pfo_event, sign_up
 from tests.support.stand_in import StandInServer
@@ -89,7 +89,7 @@ async def test_event_card_and_a_long_list_in_pages(
 async def test_participants_numbered_with_organisation_region_and_status_in_pages(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await appoint(running.db)
+    ufo = await coordinator(running, server)
     await running.add_events(make_event("ufo-online", capacity=17))
     # Irina registers through the conversation, the others through the service
     await irina.send("/start ev_ufo-online")
@@ -100,7 +100,6 @@ async def test_participants_numbered_with_organisation_region_and_status_in_page
             running, 6000 + n, "ufo-online", name=f"Участник {n + 2:02d}", region="RU-TA"
         )
     await running.registration.cancel(6000, "ufo-online")  # 6016 gets the seat
-    ufo = staff(server)["ufo"]
     await open_event(ufo, "УФО")
     reply = await ufo.click("Участники")
     text = reply.text

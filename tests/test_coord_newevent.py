@@ -12,8 +12,8 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.config import Settings
 from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
-from tests.support.coord import BOT_LINK, appoint, open_event, register, staff
-from tests.support.people import Person
+from tests.support.coord import BOT_LINK, appoint, coordinator, open_event, register, staff
+from tests.support.people import Person, send_each
 from tests.support.running import RunningBot, fill_profile, make_event, polling, sign_up
 from tests.support.stand_in import StandInServer
 
@@ -71,12 +71,14 @@ async def test_a_new_event_step_by_step_with_every_answer_checked(
     start -= timedelta(hours=1)
     assert "Шаг 5 из 9" in reply.text
 
-    reply = await alexey.send("полтора часа")
-    assert "Не понял длительность" in reply.text
-    reply = await alexey.send("3ч30м")
-    assert "Шаг 6 из 9" in reply.text
-    reply = await alexey.send("zoom.us/j/123")
-    assert "Ссылка должна начинаться с https://" in reply.text
+    await send_each(
+        alexey,
+        [
+            ("полтора часа", "Не понял длительность"),
+            ("3ч30м", "Шаг 6 из 9"),
+            ("zoom.us/j/123", "Ссылка должна начинаться с https://"),
+        ],
+    )
     reply = await alexey.send("Казань, ул. Пушкина, 66\nhttps://meet.example.org/rt?id=1")
     assert "Шаг 7 из 9" in reply.text and "Пропустить" in reply.buttons
     reply = await alexey.send("тридцать")
@@ -142,8 +144,7 @@ async def test_a_new_event_step_by_step_with_every_answer_checked(
 async def test_a_district_coordinator_skips_the_district_and_can_skip_the_optional(
     running: RunningBot, server: StandInServer
 ) -> None:
-    await appoint(running.db)
-    ulyana = staff(server)["ufo"]
+    ulyana = await coordinator(running, server)
     reply = await ulyana.send("/coord")
     reply = await ulyana.click("Новое мероприятие")
     assert "Шаг 1 из 8" in reply.text
@@ -174,8 +175,7 @@ async def test_a_district_coordinator_skips_the_district_and_can_skip_the_option
 async def test_cancel_and_abort_keep_nothing_and_a_restart_keeps_the_draft(
     running: RunningBot, server: StandInServer, settings: Settings
 ) -> None:
-    await appoint(running.db)
-    ulyana = staff(server)["ufo"]
+    ulyana = await coordinator(running, server)
     await ulyana.send("/newevent")
     await ulyana.send("Семинар")
     reply = await ulyana.send("/cancel")
@@ -211,8 +211,7 @@ async def test_cancel_and_abort_keep_nothing_and_a_restart_keeps_the_draft(
 async def test_a_start_that_passed_before_confirming_is_asked_again(
     running: RunningBot, server: StandInServer
 ) -> None:
-    await appoint(running.db)
-    ulyana = staff(server)["ufo"]
+    ulyana = await coordinator(running, server)
     await ulyana.send("/newevent")
     await ulyana.send("Сессия")
     await ulyana.click("Онлайн-сессия")

@@ -22,7 +22,7 @@ from handlers.callbacks import (
 from storage.db import utcnow
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
-from tests.support.coord import ALL, PFO, UFO, appoint, register, staff
+from tests.support.coord import ALL, PFO, UFO, appoint, coordinator, register, staff
 from tests.support.people import Person, Reply
 from tests.support.running import RunningBot, make_event, pfo_event
 from tests.support.stand_in import StandInServer
@@ -163,8 +163,7 @@ async def test_a_district_coordinator_cannot_move_an_event_or_create_one_elsewhe
 
 
 async def test_a_coordinator_is_not_an_admin(running: RunningBot, server: StandInServer) -> None:
-    await appoint(running.db)
-    alexey = staff(server)["all"]
+    alexey = await coordinator(running, server, "all")
     reply = await alexey.send("/coordinators")
     assert reply.texts == ["Управлять координаторами могут только администраторы."]
     for data in OTHER_BUTTONS:
@@ -181,8 +180,7 @@ async def test_a_coordinator_is_not_an_admin(running: RunningBot, server: StandI
 async def test_removed_in_the_middle_of_a_dialog(
     running: RunningBot, server: StandInServer
 ) -> None:
-    await appoint(running.db)
-    ulyana = staff(server)["ufo"]
+    ulyana = await coordinator(running, server)
     await ulyana.send("/newevent")
     await ulyana.send("Семинар")
     await Coordinators(running.db).remove(UFO)

@@ -50,6 +50,13 @@ async def appoint(db: Database) -> None:
         await coordinators.add(user_id, district, ADMIN, utcnow())
 
 
+async def coordinator(running: RunningBot, server: StandInServer, who: str = "ufo") -> Person:
+    """The coordinators appointed (``appoint``) and the one ``staff`` names ``who``: how a
+    coordinator's test begins."""
+    await appoint(running.db)
+    return staff(server)[who]
+
+
 async def register(
     running: RunningBot,
     user_id: int,
