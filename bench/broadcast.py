@@ -48,9 +48,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import web
 
-from bench.common import served_url, serving_process, stop_process, usable_cpus, version
+from bench.common import ServedProcess, usable_cpus, version
 from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 COORDINATOR = TgUser(1, "Координатор")
@@ -165,23 +165,13 @@ async def serve() -> None:
     await server.stop()
 
 
-class ServerProcess:
-    def __init__(self) -> None:
-        self.proc: asyncio.subprocess.Process | None = None
-        self.base_url = ""
-        self.http: ClientSession | None = None
-
+class ServerProcess(ServedProcess):
     async def __aenter__(self) -> ServerProcess:
-        self.proc = await serving_process("bench.broadcast")
-        self.base_url = await served_url(self.proc, 30)
-        self.http = ClientSession()
+        await self.open_served("bench.broadcast", 30)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self.http is not None:
-            await self.http.close()
-        if self.proc is not None:
-            await stop_process(self.proc)
+        await self.close_served()
 
     async def call(self, action: str, **body: Any) -> dict[str, Any]:
         assert self.http is not None

@@ -10,6 +10,8 @@ import sys
 from importlib import metadata
 from typing import Any
 
+from aiohttp import ClientSession
+
 from tests.support.process import ROOT
 
 
@@ -73,3 +75,25 @@ async def serving_process(module: str, **options: Any) -> asyncio.subprocess.Pro
         stdout=asyncio.subprocess.PIPE,
         **options,
     )
+
+
+class ServedProcess:
+    """A stand-in server in a ``serving_process`` and an HTTP session to it: the benchmarks
+    that drive their server in a child process start and stop it the same way."""
+
+    def __init__(self) -> None:
+        self.proc: asyncio.subprocess.Process | None = None
+        self.base_url = ""
+        self.http: ClientSession | None = None
+
+    async def open_served(self, module: str, wait: float) -> None:
+        """Start ``python -m module --serve`` and read its URL (empty if it ended first)."""
+        self.proc = await serving_process(module)
+        self.base_url = await served_url(self.proc, wait)
+        self.http = ClientSession()
+
+    async def close_served(self) -> None:
+        if self.http is not None:
+            await self.http.close()
+        if self.proc is not None:
+            await stop_process(self.proc)

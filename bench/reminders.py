@@ -42,13 +42,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import web
 
 from bench.common import (
     LogCollector,
-    served_url,
-    serving_process,
-    stop_process,
+    ServedProcess,
     usable_cpus,
     version,
 )
@@ -157,15 +155,13 @@ async def serve() -> None:
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
 
-class Server:
+class Server(ServedProcess):
     """The counting server, in a child process (default) or in this event loop."""
 
     def __init__(self, same_process: bool) -> None:
+        super().__init__()
         self.same_process = same_process
         self.local: CountingServer | None = None
-        self.proc: asyncio.subprocess.Process | None = None
-        self.http: ClientSession | None = None
-        self.base_url = ""
 
     async def __aenter__(self) -> Server:
         if self.same_process:
@@ -173,20 +169,16 @@ class Server:
             await self.local.start()
             self.base_url = self.local.base_url
             return self
-        self.proc = await serving_process("bench.reminders")
-        self.base_url = await served_url(self.proc, 60)
+        await self.open_served("bench.reminders", 60)
         if not self.base_url:
+            await self.close_served()
             raise BenchError("the server process did not start")
-        self.http = ClientSession()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self.local is not None:
             await self.local.stop()
-        if self.http is not None:
-            await self.http.close()
-        if self.proc is not None:
-            await stop_process(self.proc)
+        await self.close_served()
 
     async def call(self, action: str, **body: Any) -> dict[str, Any]:
         if self.local is not None:

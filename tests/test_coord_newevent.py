@@ -12,7 +12,15 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.config import Settings
 from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
-from tests.support.coord import BOT_LINK, appoint, coordinator, open_event, register, staff
+from tests.support.coord import (
+    BOT_LINK,
+    appoint,
+    coordinator,
+    name_new_event,
+    open_event,
+    register,
+    staff,
+)
 from tests.support.people import Person, send_each
 from tests.support.running import RunningBot, fill_profile, make_event, polling, sign_up
 from tests.support.stand_in import StandInServer
@@ -68,8 +76,8 @@ async def test_a_new_event_step_by_step_with_every_answer_checked(
         assert "Шаг 4 из 9" in reply.texts[1]  # asked again
     start_text, start = moment(20, "10:00")
     reply = await alexey.send(start_text + " МСК+1")  # given in Samara time
-    start -= timedelta(hours=1)
     assert "Шаг 5 из 9" in reply.text
+    start -= timedelta(hours=1)
 
     await send_each(
         alexey,
@@ -176,15 +184,13 @@ async def test_cancel_and_abort_keep_nothing_and_a_restart_keeps_the_draft(
     running: RunningBot, server: StandInServer, settings: Settings
 ) -> None:
     ulyana = await coordinator(running, server)
-    await ulyana.send("/newevent")
-    await ulyana.send("Семинар")
+    await name_new_event(ulyana, "Семинар")
     reply = await ulyana.send("/cancel")
     assert reply.text == "Создание мероприятия отменено."
     reply = await ulyana.send("Семинар")
     assert "Шаг" not in reply.text
 
-    await ulyana.send("/newevent")
-    await ulyana.send("Семинар о медиа")
+    await name_new_event(ulyana, "Семинар о медиа")
     await running.stop()  # the draft is in SQLite
     async with polling(settings, server) as again:
         kinds = [m for m in ulyana.messages if "Какой это вид" in (m.text or "")][-1]
@@ -212,8 +218,7 @@ async def test_a_start_that_passed_before_confirming_is_asked_again(
     running: RunningBot, server: StandInServer
 ) -> None:
     ulyana = await coordinator(running, server)
-    await ulyana.send("/newevent")
-    await ulyana.send("Сессия")
+    await name_new_event(ulyana, "Сессия")
     await ulyana.click("Онлайн-сессия")
     soon = datetime.now(MSK) + timedelta(minutes=2)
     await ulyana.send(soon.strftime("%d.%m.%Y %H:%M"))

@@ -22,7 +22,7 @@ from handlers.callbacks import (
 from storage.db import utcnow
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
-from tests.support.coord import ALL, PFO, UFO, appoint, coordinator, register, staff
+from tests.support.coord import ALL, PFO, UFO, appoint, coordinator, name_new_event, register, staff
 from tests.support.people import Person, Reply
 from tests.support.running import RunningBot, make_event, pfo_event
 from tests.support.stand_in import StandInServer
@@ -154,8 +154,7 @@ async def test_a_district_coordinator_cannot_move_an_event_or_create_one_elsewhe
     assert reply.alerts == ["Эта кнопка уже не действует."]
     await unchanged(running, own)
     # a new event: the district button of the whole-programme dialog, forged
-    await ulyana.send("/newevent")
-    await ulyana.send("Семинар")
+    await name_new_event(ulyana, "Семинар")
     reply = await ulyana.click_data(NewEventCb(action=NeAction.DISTRICT, value="pfo").pack())
     assert reply.alerts == ["Эта кнопка уже не действует."]
     reply = await ulyana.click("Семинар")
@@ -181,8 +180,7 @@ async def test_removed_in_the_middle_of_a_dialog(
     running: RunningBot, server: StandInServer
 ) -> None:
     ulyana = await coordinator(running, server)
-    await ulyana.send("/newevent")
-    await ulyana.send("Семинар")
+    await name_new_event(ulyana, "Семинар")
     await Coordinators(running.db).remove(UFO)
     reply = await ulyana.click("Круглый стол")
     assert reply.alerts == [DENIED_BUTTON]

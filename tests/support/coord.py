@@ -57,6 +57,13 @@ async def coordinator(running: RunningBot, server: StandInServer, who: str = "uf
     return staff(server)[who]
 
 
+async def name_new_event(person: Person, title: str) -> Reply:
+    """/newevent, then the title typed: the new-event dialog is at its second step, whose
+    question is returned."""
+    await person.send("/newevent")
+    return await person.send(title)
+
+
 async def register(
     running: RunningBot,
     user_id: int,
