@@ -17,9 +17,17 @@ from bot.staff.export import registration_table, to_csv
 from storage.events import EventRepo
 from storage.models import EventStatus, RegStatus
 from tests.support.columns import EXPORT_FIXED_COLUMNS
-from tests.support.coord import BOT_LINK, appoint, coordinator, open_event, register, staff
+from tests.support.coord import (
+    BOT_LINK,
+    appoint,
+    card_with_irina,
+    coordinator,
+    open_event,
+    register,
+    staff,
+)
 from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event, pfo_event, sign_up
+from tests.support.running import RunningBot, fill_profile, make_event, pfo_event
 from tests.support.stand_in import StandInServer
 
 pytestmark = pytest.mark.with_admin
@@ -182,11 +190,7 @@ async def test_exports_have_the_command_line_columns_and_the_sheet_prints_the_re
 async def test_cancelling_an_event_closes_it_and_tells_the_registrants(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await appoint(running.db)
-    await running.add_events(make_event("ufo-online"))
-    await sign_up(irina)
-    ufo = staff(server)["ufo"]
-    await open_event(ufo, "УФО")
+    ufo = await card_with_irina(running, server, irina)
     reply = await ufo.click("❌ Отменить")
     assert "Отменить мероприятие «Онлайн стратегическая сессия УФО»?" in reply.text
     assert "Записаны или ждут места: 1" in reply.text

@@ -15,6 +15,7 @@ from storage.models import Event, EventStatus, RegStatus
 from tests.support.coord import (
     BOT_LINK,
     appoint,
+    card_with_irina,
     coordinator,
     name_new_event,
     open_event,
@@ -22,7 +23,7 @@ from tests.support.coord import (
     staff,
 )
 from tests.support.people import Person, send_each
-from tests.support.running import RunningBot, fill_profile, make_event, polling, sign_up
+from tests.support.running import RunningBot, fill_profile, make_event, polling
 from tests.support.stand_in import StandInServer
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -251,11 +252,7 @@ async def open_edit(person: Person, title_part: str) -> None:
 async def test_edit_a_field_with_a_check_and_a_confirmation(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await appoint(running.db)
-    await running.add_events(make_event("ufo-online"))
-    await sign_up(irina)
-    ulyana = staff(server)["ufo"]
-    await open_event(ulyana, "УФО")
+    ulyana = await card_with_irina(running, server, irina)
     reply = await ulyana.click("✏️ Изменить")
     assert "Изменение: Онлайн стратегическая сессия УФО" in reply.text
     assert "Что изменить?" in reply.text

@@ -12,7 +12,7 @@ from bot.staff.coordination import Coordinators
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
 from tests.support.people import Person, Reply
-from tests.support.running import RunningBot, bot_settings
+from tests.support.running import RunningBot, bot_settings, make_event, sign_up
 from tests.support.stand_in import StandInServer
 
 ADMIN = 7001
@@ -55,6 +55,16 @@ async def coordinator(running: RunningBot, server: StandInServer, who: str = "uf
     coordinator's test begins."""
     await appoint(running.db)
     return staff(server)[who]
+
+
+async def card_with_irina(running: RunningBot, server: StandInServer, irina: Person) -> Person:
+    """The Ural session (``make_event``'s default) with Irina signed up, and Ulyana, its
+    coordinator, looking at its card: where the cancel and edit tests begin."""
+    ulyana = await coordinator(running, server)
+    await running.add_events(make_event("ufo-online"))
+    await sign_up(irina)
+    await open_event(ulyana, "УФО")
+    return ulyana
 
 
 async def name_new_event(person: Person, title: str) -> Reply:
