@@ -40,7 +40,6 @@ import gc
 import json
 import logging
 import platform
-import sqlite3
 import sys
 import tempfile
 import time
@@ -50,7 +49,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bench.common import ServedProcess, usable_cpus, version
+from bench.common import ServedProcess, usable_cpus, versions
 from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 COORDINATOR = TgUser(1, "Координатор")
@@ -373,11 +372,7 @@ async def measure(server: ServerProcess, system: str, case: Case) -> Phase:
 
 def environment() -> dict[str, Any]:
     return {
-        "python": platform.python_version(),
-        "aiogram": version("aiogram"),
-        "aiogram-broadcaster": version("aiogram-broadcaster"),
-        "aiosqlite": version("aiosqlite"),
-        "sqlite": sqlite3.sqlite_version,
+        **versions("aiogram", "aiogram-broadcaster", "aiosqlite"),
         "cpus_usable": usable_cpus(),
         "platform": platform.platform(),
     }

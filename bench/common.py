@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import platform
+import sqlite3
 import sys
 from importlib import metadata
 from typing import Any
@@ -97,3 +99,13 @@ class ServedProcess:
             await self.http.close()
         if self.proc is not None:
             await stop_process(self.proc)
+
+
+def versions(*packages: str) -> dict[str, Any]:
+    """Python's version, each package's and SQLite's, in that order: the head of every
+    benchmark's environment record (the JSON keeps the order)."""
+    return {
+        "python": platform.python_version(),
+        **{package: version(package) for package in packages},
+        "sqlite": sqlite3.sqlite_version,
+    }

@@ -33,7 +33,6 @@ import json
 import logging
 import os
 import platform
-import sqlite3
 import sys
 import tempfile
 import time
@@ -48,7 +47,7 @@ from bench.common import (
     LogCollector,
     ServedProcess,
     usable_cpus,
-    version,
+    versions,
 )
 from bot.app import create_dispatcher
 from bot.config import Settings
@@ -69,12 +68,7 @@ class BenchError(RuntimeError):
 
 def environment() -> dict[str, Any]:
     return {
-        "python": platform.python_version(),
-        "aiogram": version("aiogram"),
-        "aiohttp": version("aiohttp"),
-        "aiosqlite": version("aiosqlite"),
-        "aiolimiter": version("aiolimiter"),
-        "sqlite": sqlite3.sqlite_version,
+        **versions("aiogram", "aiohttp", "aiosqlite", "aiolimiter"),
         "cpu_count": os.cpu_count(),
         "cpus_usable": usable_cpus(),
         "platform": platform.platform(),

@@ -109,16 +109,14 @@ async def test_participants_numbered_with_organisation_region_and_status_in_page
         )
     await running.registration.cancel(6000, "ufo-online")  # 6016 gets the seat
     await open_event(ufo, "УФО")
-    reply = await ufo.click("Участники")
-    text = reply.text
+    text = (await ufo.click("Участники")).text
     assert "Участники: Онлайн стратегическая сессия УФО (стр. 1 из 2)" in text
     assert (
         "1. Иванова Ирина Петровна — Фонд <Дружба> & Co, Свердловская область — записан(а)" in text
     )
     assert "2. Участник 03 — АНО «Дом дружбы», Республика Татарстан — записан(а)" in text
     assert "15. Участник 16" in text and "16." not in text
-    reply = await ufo.click("Дальше")
-    text = reply.text
+    text = (await ufo.click("Дальше")).text
     assert "(стр. 2 из 2)" in text
     assert "17. Участник 18 — АНО «Дом дружбы», Республика Татарстан — записан(а)" in text
     assert "18. Участник 19 — АНО «Дом дружбы», Республика Татарстан — ждёт места, №1" in text

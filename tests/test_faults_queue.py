@@ -12,7 +12,6 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +27,7 @@ from bot.resilience import Backoff
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
 from storage.db import Database, utcnow
 from storage.outbox import NewItem, OutboxRepo, OutItem
-from tests.support.broadcast import ADMIN, add_people, bc_settings, wait_status, wait_until
+from tests.support.broadcast import ADMIN, add_people, wait_status, wait_until
 from tests.support.faults import BUSY_MS, WriteLock, fill_the_disk, free_the_disk, texts_to
 from tests.support.people import Person
 from tests.support.reminders import enrol, is_reminder, reminders_to, soon
@@ -45,9 +44,7 @@ PEOPLE = list(range(30_001, 30_081))  # 80 recipients
 UTC_ZONE = ZoneInfo("UTC")
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return bc_settings(tmp_path, server, broadcast_rate=40, db_busy_timeout_ms=BUSY_MS)
+pytestmark = pytest.mark.broadcast_admin(broadcast_rate=40, db_busy_timeout_ms=BUSY_MS)
 
 
 def sender_of(running: RunningBot) -> Sender:
