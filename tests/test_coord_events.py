@@ -190,8 +190,10 @@ async def test_cancelling_an_event_closes_it_and_tells_the_registrants(
 ) -> None:
     ufo = await card_with_irina(running, server, irina)
     reply = await ufo.click("❌ Отменить")
-    assert "Отменить мероприятие «Онлайн стратегическая сессия УФО»?" in reply.text
-    assert "Записаны или ждут места: 1" in reply.text
+    assert (
+        "Отменить мероприятие «Онлайн стратегическая сессия УФО»?" in reply.text
+        and "Записаны или ждут места: 1" in reply.text
+    )
     reply = await ufo.click("Нет, оставить")
     assert (await EventRepo(running.db).get("ufo-online")).status is EventStatus.SCHEDULED  # type: ignore[union-attr]
     await ufo.click("❌ Отменить")
