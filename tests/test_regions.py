@@ -325,31 +325,15 @@ def test_search_limit(regions: Regions) -> None:
 
 
 def test_search_yo_equals_ye(tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        """
-        districts:
-          - code: cfo
-            name: {ru: "Центральный", en: "Central"}
-            regions:
-              - code: RU-ORL
-                name: {ru: "Орловская область", en: "Oryol Oblast"}
-                timezone: Europe/Moscow
-                aliases: ["Орёл"]
-              - code: RU-YOL
-                name: {ru: "Ёлкинская область", en: "Yolki Oblast"}
-                timezone: Europe/Moscow
-              - code: RU-ELA
-                name: {ru: "Еланская область", en: "Yelan Oblast"}
-                timezone: Europe/Moscow
-              - code: RU-ZHU
-                name: {ru: "Жуковская область", en: "Zhukov Oblast"}
-                timezone: Europe/Moscow
-              - code: RU-ABC
-                name: {ru: "Абаканская область", en: "Abakan Oblast"}
-                timezone: Europe/Moscow
-        """,
-    )
+    central = {"ru": "Центральный", "en": "Central"}
+    regions = [
+        region("RU-ORL", "Орловская область", "Oryol Oblast", aliases=["Орёл"]),
+        region("RU-YOL", "Ёлкинская область", "Yolki Oblast"),
+        region("RU-ELA", "Еланская область", "Yelan Oblast"),
+        region("RU-ZHU", "Жуковская область", "Zhukov Oblast"),
+        region("RU-ABC", "Абаканская область", "Abakan Oblast"),
+    ]
+    path = write(tmp_path, doc(cfo(*regions, name=central)))
     loaded = load_regions(path)
     assert names(loaded.search("орел")) == ["Орловская область"]
     assert names(loaded.search("ОРЁЛ")) == ["Орловская область"]
@@ -380,6 +364,11 @@ SMOLENSK: dict[str, Any] = {
     "name": {"ru": "Смоленская область", "en": "Smolensk Oblast"},
     "timezone": MSK,
 }
+
+
+def region(code: str, name_ru: str, name_en: str, **extra: Any) -> dict[str, Any]:
+    """A region of a loader test, in Moscow time unless ``extra`` says otherwise."""
+    return {"code": code, "name": {"ru": name_ru, "en": name_en}, "timezone": MSK, **extra}
 
 
 def cfo(*regions: dict[str, Any], name: dict[str, str] | None = None) -> dict[str, Any]:
