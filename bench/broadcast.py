@@ -36,12 +36,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import json
 import logging
 import platform
-import sqlite3
 import sys
 import tempfile
 import time
@@ -49,9 +47,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import web
 
-from bench.common import serving_process, usable_cpus, version
+from bench.common import ServedProcess, usable_cpus, versions
 from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 
 COORDINATOR = TgUser(1, "Координатор")
@@ -166,31 +164,13 @@ async def serve() -> None:
     await server.stop()
 
 
-class ServerProcess:
-    def __init__(self) -> None:
-        self.proc: asyncio.subprocess.Process | None = None
-        self.base_url = ""
-        self.http: ClientSession | None = None
-
+class ServerProcess(ServedProcess):
     async def __aenter__(self) -> ServerProcess:
-        self.proc = await serving_process("bench.broadcast")
-        assert self.proc.stdout is not None
-        line = await asyncio.wait_for(self.proc.stdout.readline(), 30)
-        self.base_url = line.decode().strip()
-        self.http = ClientSession()
+        await self.open_served("bench.broadcast", 30)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self.http is not None:
-            await self.http.close()
-        if self.proc is not None:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.proc.wait(), 10)
-            if self.proc.returncode is None:
-                self.proc.kill()
-                await self.proc.wait()
+        await self.close_served()
 
     async def call(self, action: str, **body: Any) -> dict[str, Any]:
         assert self.http is not None
@@ -392,11 +372,7 @@ async def measure(server: ServerProcess, system: str, case: Case) -> Phase:
 
 def environment() -> dict[str, Any]:
     return {
-        "python": platform.python_version(),
-        "aiogram": version("aiogram"),
-        "aiogram-broadcaster": version("aiogram-broadcaster"),
-        "aiosqlite": version("aiosqlite"),
-        "sqlite": sqlite3.sqlite_version,
+        **versions("aiogram", "aiogram-broadcaster", "aiosqlite"),
         "cpus_usable": usable_cpus(),
         "platform": platform.platform(),
     }

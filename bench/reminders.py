@@ -33,7 +33,6 @@ import json
 import logging
 import os
 import platform
-import sqlite3
 import sys
 import tempfile
 import time
@@ -42,9 +41,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import web
 
-from bench.common import LogCollector, serving_process, usable_cpus, version
+from bench.common import (
+    LogCollector,
+    ServedProcess,
+    usable_cpus,
+    versions,
+)
 from bot.app import create_dispatcher
 from bot.config import Settings
 from bot.events.files import import_events
@@ -64,12 +68,7 @@ class BenchError(RuntimeError):
 
 def environment() -> dict[str, Any]:
     return {
-        "python": platform.python_version(),
-        "aiogram": version("aiogram"),
-        "aiohttp": version("aiohttp"),
-        "aiosqlite": version("aiosqlite"),
-        "aiolimiter": version("aiolimiter"),
-        "sqlite": sqlite3.sqlite_version,
+        **versions("aiogram", "aiohttp", "aiosqlite", "aiolimiter"),
         "cpu_count": os.cpu_count(),
         "cpus_usable": usable_cpus(),
         "platform": platform.platform(),
@@ -150,15 +149,13 @@ async def serve() -> None:
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
 
-class Server:
+class Server(ServedProcess):
     """The counting server, in a child process (default) or in this event loop."""
 
     def __init__(self, same_process: bool) -> None:
+        super().__init__()
         self.same_process = same_process
         self.local: CountingServer | None = None
-        self.proc: asyncio.subprocess.Process | None = None
-        self.http: ClientSession | None = None
-        self.base_url = ""
 
     async def __aenter__(self) -> Server:
         if self.same_process:
@@ -166,27 +163,16 @@ class Server:
             await self.local.start()
             self.base_url = self.local.base_url
             return self
-        self.proc = await serving_process("bench.reminders")
-        assert self.proc.stdout is not None
-        self.base_url = (await asyncio.wait_for(self.proc.stdout.readline(), 60)).decode().strip()
+        await self.open_served("bench.reminders", 60)
         if not self.base_url:
+            await self.close_served()
             raise BenchError("the server process did not start")
-        self.http = ClientSession()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self.local is not None:
             await self.local.stop()
-        if self.http is not None:
-            await self.http.close()
-        if self.proc is not None:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 10)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
+        await self.close_served()
 
     async def call(self, action: str, **body: Any) -> dict[str, Any]:
         if self.local is not None:

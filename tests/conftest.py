@@ -12,6 +12,8 @@ from aiogram import Bot
 
 from bot.config import Settings
 from bot.telegram import create_bot
+from tests.support.broadcast import bc_settings
+from tests.support.coord import coord_settings
 from tests.support.people import Person
 from tests.support.running import TEST_PEOPLE_ARE_FAST, RunningBot, bot_settings, polling
 from tests.support.stand_in import TEST_TOKEN, StandInServer
@@ -29,8 +31,26 @@ async def server() -> AsyncIterator[StandInServer]:
         yield srv
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "with_admin: the bot's settings name the admin of tests/support/coord.py"
+    )
+    config.addinivalue_line(
+        "markers",
+        "broadcast_admin(**fields): the settings of tests/support/broadcast.py, with ``fields``",
+    )
+
+
 @pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
+def settings(tmp_path: Path, server: StandInServer, request: pytest.FixtureRequest) -> Settings:
+    """The bot's settings; a module marked ``with_admin`` (the coordinator tests) or
+    ``broadcast_admin`` (the announcement tests) gets the ones with that admin, the same for
+    every such module, instead of its own fixture."""
+    if request.node.get_closest_marker("with_admin") is not None:
+        return coord_settings(tmp_path, server)
+    broadcast = request.node.get_closest_marker("broadcast_admin")
+    if broadcast is not None:
+        return bc_settings(tmp_path, server, **broadcast.kwargs)
     return bot_settings(tmp_path, server)
 
 

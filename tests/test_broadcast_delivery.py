@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
 from bot.delivery.broadcasting import Audience, AudienceKind, not_before
 from bot.delivery.sender import rate_limiter
 from storage.broadcasts import BroadcastRepo
@@ -35,9 +34,7 @@ UFO = list(range(5101, 5111))
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return bc_settings(tmp_path, server, broadcast_rate=50)
+pytestmark = pytest.mark.broadcast_admin(broadcast_rate=50)
 
 
 async def preview_for_ufo(admin: Person, text: str) -> None:

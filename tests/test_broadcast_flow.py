@@ -3,8 +3,6 @@ the preview, Send, the status message and its report, Stop; refusals for everyon
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.config import Settings
@@ -15,7 +13,6 @@ from tests.support.broadcast import (
     UFO_COORD,
     add_people,
     appoint,
-    bc_settings,
     deliveries,
     status_text,
     wait_delivered,
@@ -32,9 +29,7 @@ CFO_EVENT = make_event("cfo-moscow", title="Семинар в Москве", dis
 UFO_EVENT = make_event("ufo-online", title="Сессия УФО", district="ufo", capacity=2)
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return bc_settings(tmp_path, server, broadcast_rate=50)
+pytestmark = pytest.mark.broadcast_admin(broadcast_rate=50)
 
 
 async def people(running: RunningBot, server: StandInServer) -> None:

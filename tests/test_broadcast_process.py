@@ -16,14 +16,7 @@ from bot.registration.regions import default_regions
 from bot.telegram import create_bot
 from storage.broadcasts import BroadcastRepo
 from storage.db import Database
-from tests.support.broadcast import (
-    ADMIN,
-    add_people,
-    bc_settings,
-    deliveries,
-    wait_delivered,
-    wait_until,
-)
+from tests.support.broadcast import ADMIN, add_people, deliveries, wait_delivered, wait_until
 from tests.support.people import Person
 from tests.support.process import env_for, polling_bot, python_m_bot
 from tests.support.running import RunningBot
@@ -33,9 +26,7 @@ UFO = list(range(5501, 5506))
 CFO = list(range(5601, 5603))
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return bc_settings(tmp_path, server)
+pytestmark = pytest.mark.broadcast_admin
 
 
 async def cli(tmp_path: Path, *args: str) -> tuple[int, str, str]:

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from bot.config import Settings
 from bot.staff.stats import ChartText, Day, render_chart
-from tests.support.coord import appoint, coord_settings, open_event, register, staff
+from tests.support.coord import appoint, open_event, register, staff
 from tests.support.running import RunningBot, make_event
 from tests.support.stand_in import StandInServer
 
@@ -27,9 +25,7 @@ def test_chart_with_dollars_in_the_title_is_drawn(title: str) -> None:
     assert image.format == "PNG" and image.size == (800, 450)
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 async def test_event_stats_with_dollars_in_the_title_send_the_chart(

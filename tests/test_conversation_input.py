@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.people import Person
+from tests.support.people import Person, send_each
 from tests.support.running import RunningBot, make_event, start_questions
 from tests.support.stand_in import StandInServer
 
@@ -48,12 +48,14 @@ async def test_overlong_empty_and_wrong_types_repeat_the_question(
         reply = await action
         assert "Я жду ответ текстом" in reply.text
         assert "Как вас зовут?" in reply.text
-    reply = await irina.send("   ")
-    assert "Как вас зовут?" in reply.text
-    reply = await irina.send("/unknown")
-    assert "Такой команды нет" in reply.text
-    reply = await irina.send("Иванова Ирина")
-    assert "Какую организацию" in reply.text
+    await send_each(
+        irina,
+        [
+            ("   ", "Как вас зовут?"),
+            ("/unknown", "Такой команды нет"),
+            ("Иванова Ирина", "Какую организацию"),
+        ],
+    )
 
 
 async def test_choice_typed_region_ambiguous_phone_email(
@@ -86,12 +88,12 @@ async def test_choice_typed_region_ambiguous_phone_email(
 
 async def test_region_by_district_buttons(running: RunningBot, irina: Person) -> None:
     await start_questions(running, irina, "Иванова Ирина", "НКО", "Председатель")
-    reply = await irina.click("Эксперт")
-    assert "Дальневосточный" in reply.buttons
-    reply = await irina.click("Дальневосточный")
-    assert "Камчатский край" in reply.buttons
-    reply = await irina.click("Другой округ")
-    assert "Северо-Западный" in reply.buttons
+    offered = [
+        (await irina.click(b)).buttons for b in ("Эксперт", "Дальневосточный", "Другой округ")
+    ]
+    assert "Дальневосточный" in offered[0]
+    assert "Камчатский край" in offered[1]
+    assert "Северо-Западный" in offered[2]
     await irina.click("Дальневосточный")
     reply = await irina.click("Камчатский край")
     assert "телефон" in reply.text

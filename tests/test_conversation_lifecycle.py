@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.config import Settings
-from tests.support.people import Person
+from tests.support.people import Person, send_each
 from tests.support.running import (
     RunningBot,
+    answer_profile,
     fill_profile,
     make_event,
     polling,
@@ -15,6 +16,9 @@ from tests.support.running import (
     start_questions,
 )
 from tests.support.stand_in import StandInServer
+
+# the answers typed after the role, in the forms a person types them
+TYPED = {"region": "Свердловская", "phone": "+7 912 345 67 89", "email": "irina@example.ru"}
 
 
 async def test_restart_in_the_middle_of_the_questionnaire(
@@ -26,10 +30,7 @@ async def test_restart_in_the_middle_of_the_questionnaire(
     async with polling(settings, server):
         reply = await irina.send("Председатель")  # the answer to the question asked before
         assert "Кем вы участвуете" in reply.text
-        await irina.click("Активист")
-        await irina.send("Свердловская")
-        await irina.send("+7 912 345 67 89")
-        reply = await irina.send("irina@example.ru")
+        reply = await answer_profile(irina, {"role": "Активист", **TYPED}, first="role")
         assert "Иванова Ирина Петровна" in reply.text and "АНО «Дом дружбы»" in reply.text
         reply = await irina.click("Подтвердить")
         assert "Вы зарегистрированы" in reply.text
@@ -59,11 +60,8 @@ async def test_cancel_keeps_typed_answers_for_next_time(running: RunningBot, iri
     assert "Я понимаю кнопки меню" in reply.text
     reply = await irina.send("/start ev_ufo-online")
     assert "Какая ваша должность" in reply.text or "Ваша должность" in reply.text
-    await irina.send("Председатель")
-    await irina.click("Активист")
-    await irina.send("Татарстан")
-    await irina.send("+7 912 345 67 89")
-    reply = await irina.send("i@example.ru")
+    answers = {"role": "Активист", **TYPED, "region": "Татарстан", "email": "i@example.ru"}
+    reply = await answer_profile(irina, answers, first="position")
     assert "Иванова Ирина" in reply.text and "НКО «Родник»" in reply.text
     reply = await irina.send("/cancel")
     reply = await irina.send("/cancel")
@@ -152,10 +150,7 @@ async def test_language_switch_and_english_texts(running: RunningBot, irina: Per
     assert reply.buttons == ["Русский", "English"]
     reply = await irina.click("English")
     assert "English" in reply.text
-    reply = await irina.send("/help")
-    assert "How to use the bot" in reply.text
-    reply = await irina.send("/start")
-    assert "Hello, Ирина" in reply.text
+    await send_each(irina, [("/help", "How to use the bot"), ("/start", "Hello, Ирина")])
 
 
 async def test_my_lists_upcoming_with_status(running: RunningBot, irina: Person) -> None:

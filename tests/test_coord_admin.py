@@ -4,7 +4,6 @@ running bot."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +14,6 @@ from tests.support.coord import (
     ADMIN,
     PFO,
     appoint,
-    coord_settings,
     invite_token,
     open_invitation,
     staff,
@@ -24,10 +22,7 @@ from tests.support.people import Person
 from tests.support.running import RunningBot, make_event
 from tests.support.stand_in import StandInServer
 
-
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 async def test_admin_invites_a_district_coordinator_with_a_one_time_link(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -17,26 +16,25 @@ from bot.registration.regions import default_regions
 from bot.staff.export import registration_table, to_csv
 from storage.events import EventRepo
 from storage.models import EventStatus, RegStatus
-from tests.support.coord import BOT_LINK, appoint, coord_settings, open_event, register, staff
+from tests.support.columns import EXPORT_FIXED_COLUMNS
+from tests.support.coord import (
+    BOT_LINK,
+    appoint,
+    card_with_irina,
+    coordinator,
+    open_event,
+    register,
+    staff,
+)
 from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event, sign_up
+from tests.support.running import RunningBot, fill_profile, make_event, pfo_event
 from tests.support.stand_in import StandInServer
 
-
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 UFO_EVENT = make_event("ufo-online", capacity=2)
-PFO_EVENT = make_event(
-    "pfo-kazan",
-    title="Семинар в Казани",
-    kind="seminar",
-    district="pfo",
-    online_url=None,
-    location="Казань, Дом дружбы народов Татарстана",
-)
+PFO_EVENT = pfo_event("Казань, Дом дружбы народов Татарстана")
 WHOLE = make_event("all-webinar", title="Вебинар для всех", kind="webinar", district=None)
 
 
@@ -99,7 +97,7 @@ async def test_event_card_and_a_long_list_in_pages(
 async def test_participants_numbered_with_organisation_region_and_status_in_pages(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await appoint(running.db)
+    ufo = await coordinator(running, server)
     await running.add_events(make_event("ufo-online", capacity=17))
     # Irina registers through the conversation, the others through the service
     await irina.send("/start ev_ufo-online")
@@ -110,18 +108,15 @@ async def test_participants_numbered_with_organisation_region_and_status_in_page
             running, 6000 + n, "ufo-online", name=f"Участник {n + 2:02d}", region="RU-TA"
         )
     await running.registration.cancel(6000, "ufo-online")  # 6016 gets the seat
-    ufo = staff(server)["ufo"]
     await open_event(ufo, "УФО")
-    reply = await ufo.click("Участники")
-    text = reply.text
+    text = (await ufo.click("Участники")).text
     assert "Участники: Онлайн стратегическая сессия УФО (стр. 1 из 2)" in text
     assert (
         "1. Иванова Ирина Петровна — Фонд <Дружба> & Co, Свердловская область — записан(а)" in text
     )
     assert "2. Участник 03 — АНО «Дом дружбы», Республика Татарстан — записан(а)" in text
     assert "15. Участник 16" in text and "16." not in text
-    reply = await ufo.click("Дальше")
-    text = reply.text
+    text = (await ufo.click("Дальше")).text
     assert "(стр. 2 из 2)" in text
     assert "17. Участник 18 — АНО «Дом дружбы», Республика Татарстан — записан(а)" in text
     assert "18. Участник 19 — АНО «Дом дружбы», Республика Татарстан — ждёт места, №1" in text
@@ -154,14 +149,7 @@ async def test_exports_have_the_command_line_columns_and_the_sheet_prints_the_re
     )
     assert document.content == expected  # the very bytes of `python -m bot export`
     rows = list(csv.reader(io.StringIO(document.content.decode("utf-8-sig"))))
-    assert rows[0][:6] == [
-        "event_id",
-        "telegram_id",
-        "username",
-        "status",
-        "waitlist_position",
-        "registered_at",
-    ]
+    assert rows[0][:6] == EXPORT_FIXED_COLUMNS
     assert [(r[1], r[3]) for r in rows[1:]] == [
         ("5001", "registered"),
         ("5002", "registered"),
@@ -200,14 +188,12 @@ async def test_exports_have_the_command_line_columns_and_the_sheet_prints_the_re
 async def test_cancelling_an_event_closes_it_and_tells_the_registrants(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await appoint(running.db)
-    await running.add_events(make_event("ufo-online"))
-    await sign_up(irina)
-    ufo = staff(server)["ufo"]
-    await open_event(ufo, "УФО")
+    ufo = await card_with_irina(running, server, irina)
     reply = await ufo.click("❌ Отменить")
-    assert "Отменить мероприятие «Онлайн стратегическая сессия УФО»?" in reply.text
-    assert "Записаны или ждут места: 1" in reply.text
+    assert (
+        "Отменить мероприятие «Онлайн стратегическая сессия УФО»?" in reply.text
+        and "Записаны или ждут места: 1" in reply.text
+    )
     reply = await ufo.click("Нет, оставить")
     assert (await EventRepo(running.db).get("ufo-online")).status is EventStatus.SCHEDULED  # type: ignore[union-attr]
     await ufo.click("❌ Отменить")

@@ -4,7 +4,6 @@ summary to confirm, the event saved through import_events and open for registrat
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,17 +12,24 @@ from aiogram.fsm.storage.base import StorageKey
 from bot.config import Settings
 from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
-from tests.support.coord import BOT_LINK, appoint, coord_settings, open_event, register, staff
-from tests.support.people import Person
-from tests.support.running import RunningBot, fill_profile, make_event, polling, sign_up
+from tests.support.coord import (
+    BOT_LINK,
+    appoint,
+    card_with_irina,
+    coordinator,
+    name_new_event,
+    open_event,
+    register,
+    staff,
+)
+from tests.support.people import Person, send_each
+from tests.support.running import RunningBot, fill_profile, make_event, polling
 from tests.support.stand_in import StandInServer
 
 MSK = ZoneInfo("Europe/Moscow")
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 def moment(days: int, clock: str = "14:00") -> tuple[str, datetime]:
@@ -71,15 +77,17 @@ async def test_a_new_event_step_by_step_with_every_answer_checked(
         assert "Шаг 4 из 9" in reply.texts[1]  # asked again
     start_text, start = moment(20, "10:00")
     reply = await alexey.send(start_text + " МСК+1")  # given in Samara time
-    start -= timedelta(hours=1)
     assert "Шаг 5 из 9" in reply.text
+    start -= timedelta(hours=1)
 
-    reply = await alexey.send("полтора часа")
-    assert "Не понял длительность" in reply.text
-    reply = await alexey.send("3ч30м")
-    assert "Шаг 6 из 9" in reply.text
-    reply = await alexey.send("zoom.us/j/123")
-    assert "Ссылка должна начинаться с https://" in reply.text
+    await send_each(
+        alexey,
+        [
+            ("полтора часа", "Не понял длительность"),
+            ("3ч30м", "Шаг 6 из 9"),
+            ("zoom.us/j/123", "Ссылка должна начинаться с https://"),
+        ],
+    )
     reply = await alexey.send("Казань, ул. Пушкина, 66\nhttps://meet.example.org/rt?id=1")
     assert "Шаг 7 из 9" in reply.text and "Пропустить" in reply.buttons
     reply = await alexey.send("тридцать")
@@ -145,8 +153,7 @@ async def test_a_new_event_step_by_step_with_every_answer_checked(
 async def test_a_district_coordinator_skips_the_district_and_can_skip_the_optional(
     running: RunningBot, server: StandInServer
 ) -> None:
-    await appoint(running.db)
-    ulyana = staff(server)["ufo"]
+    ulyana = await coordinator(running, server)
     reply = await ulyana.send("/coord")
     reply = await ulyana.click("Новое мероприятие")
     assert "Шаг 1 из 8" in reply.text
@@ -177,17 +184,14 @@ async def test_a_district_coordinator_skips_the_district_and_can_skip_the_option
 async def test_cancel_and_abort_keep_nothing_and_a_restart_keeps_the_draft(
     running: RunningBot, server: StandInServer, settings: Settings
 ) -> None:
-    await appoint(running.db)
-    ulyana = staff(server)["ufo"]
-    await ulyana.send("/newevent")
-    await ulyana.send("Семинар")
+    ulyana = await coordinator(running, server)
+    await name_new_event(ulyana, "Семинар")
     reply = await ulyana.send("/cancel")
     assert reply.text == "Создание мероприятия отменено."
     reply = await ulyana.send("Семинар")
     assert "Шаг" not in reply.text
 
-    await ulyana.send("/newevent")
-    await ulyana.send("Семинар о медиа")
+    await name_new_event(ulyana, "Семинар о медиа")
     await running.stop()  # the draft is in SQLite
     async with polling(settings, server) as again:
         kinds = [m for m in ulyana.messages if "Какой это вид" in (m.text or "")][-1]
@@ -214,10 +218,8 @@ async def test_cancel_and_abort_keep_nothing_and_a_restart_keeps_the_draft(
 async def test_a_start_that_passed_before_confirming_is_asked_again(
     running: RunningBot, server: StandInServer
 ) -> None:
-    await appoint(running.db)
-    ulyana = staff(server)["ufo"]
-    await ulyana.send("/newevent")
-    await ulyana.send("Сессия")
+    ulyana = await coordinator(running, server)
+    await name_new_event(ulyana, "Сессия")
     await ulyana.click("Онлайн-сессия")
     soon = datetime.now(MSK) + timedelta(minutes=2)
     await ulyana.send(soon.strftime("%d.%m.%Y %H:%M"))
@@ -250,11 +252,7 @@ async def open_edit(person: Person, title_part: str) -> None:
 async def test_edit_a_field_with_a_check_and_a_confirmation(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await appoint(running.db)
-    await running.add_events(make_event("ufo-online"))
-    await sign_up(irina)
-    ulyana = staff(server)["ufo"]
-    await open_event(ulyana, "УФО")
+    ulyana = await card_with_irina(running, server, irina)
     reply = await ulyana.click("✏️ Изменить")
     assert "Изменение: Онлайн стратегическая сессия УФО" in reply.text
     assert "Что изменить?" in reply.text
@@ -363,12 +361,13 @@ async def test_a_started_or_cancelled_event_cannot_be_edited(
     )
     ulyana = staff(server)["ufo"]
     await ulyana.send("/coord")
-    reply = await ulyana.click_data("ce1:e:ufo-now:0")
-    assert reply.alerts == ["Мероприятие уже началось — изменить его нельзя."]
-    reply = await ulyana.click_data("ce1:e:ufo-off:0")
-    assert reply.alerts == ["Это мероприятие уже отменено."]
-    reply = await ulyana.click_data("cd1:f:ufo-off:ti:")
-    assert reply.alerts == ["Это мероприятие уже отменено."]
+    for data, alert in [
+        ("ce1:e:ufo-now:0", "Мероприятие уже началось — изменить его нельзя."),
+        ("ce1:e:ufo-off:0", "Это мероприятие уже отменено."),
+        ("cd1:f:ufo-off:ti:", "Это мероприятие уже отменено."),
+    ]:
+        reply = await ulyana.click_data(data)
+        assert reply.alerts == [alert], data
 
 
 async def test_stray_messages_while_editing(running: RunningBot, server: StandInServer) -> None:

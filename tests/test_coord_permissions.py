@@ -3,12 +3,9 @@ callback data included. A refusal says no and nothing else."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.config import Settings
 from bot.staff.coordination import Coordinators
 from handlers.callbacks import (
     AdmAction,
@@ -25,30 +22,20 @@ from handlers.callbacks import (
 from storage.db import utcnow
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
-from tests.support.coord import ALL, PFO, UFO, appoint, coord_settings, register, staff
+from tests.support.coord import ALL, PFO, UFO, appoint, coordinator, name_new_event, register, staff
 from tests.support.people import Person, Reply
-from tests.support.running import RunningBot, make_event
+from tests.support.running import RunningBot, make_event, pfo_event
 from tests.support.stand_in import StandInServer
 
 DENIED = "Эта команда только для координаторов программы."
 DENIED_BUTTON = "Доступно только координаторам программы."
 NO_EVENT = "Мероприятие не найдено или вам недоступно."
 
-PFO_EVENT = make_event(
-    "pfo-kazan",
-    title="Семинар в Казани",
-    kind="seminar",
-    district="pfo",
-    online_url=None,
-    location="Казань, Дом дружбы",
-    capacity=10,
-)
+PFO_EVENT = pfo_event("Казань, Дом дружбы", capacity=10)
 WHOLE = make_event("all-webinar", title="Вебинар для всех", kind="webinar", district=None)
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 def event_buttons(event_id: str) -> list[str]:
@@ -167,8 +154,7 @@ async def test_a_district_coordinator_cannot_move_an_event_or_create_one_elsewhe
     assert reply.alerts == ["Эта кнопка уже не действует."]
     await unchanged(running, own)
     # a new event: the district button of the whole-programme dialog, forged
-    await ulyana.send("/newevent")
-    await ulyana.send("Семинар")
+    await name_new_event(ulyana, "Семинар")
     reply = await ulyana.click_data(NewEventCb(action=NeAction.DISTRICT, value="pfo").pack())
     assert reply.alerts == ["Эта кнопка уже не действует."]
     reply = await ulyana.click("Семинар")
@@ -176,8 +162,7 @@ async def test_a_district_coordinator_cannot_move_an_event_or_create_one_elsewhe
 
 
 async def test_a_coordinator_is_not_an_admin(running: RunningBot, server: StandInServer) -> None:
-    await appoint(running.db)
-    alexey = staff(server)["all"]
+    alexey = await coordinator(running, server, "all")
     reply = await alexey.send("/coordinators")
     assert reply.texts == ["Управлять координаторами могут только администраторы."]
     for data in OTHER_BUTTONS:
@@ -194,10 +179,8 @@ async def test_a_coordinator_is_not_an_admin(running: RunningBot, server: StandI
 async def test_removed_in_the_middle_of_a_dialog(
     running: RunningBot, server: StandInServer
 ) -> None:
-    await appoint(running.db)
-    ulyana = staff(server)["ufo"]
-    await ulyana.send("/newevent")
-    await ulyana.send("Семинар")
+    ulyana = await coordinator(running, server)
+    await name_new_event(ulyana, "Семинар")
     await Coordinators(running.db).remove(UFO)
     reply = await ulyana.click("Круглый стол")
     assert reply.alerts == [DENIED_BUTTON]

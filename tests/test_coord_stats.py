@@ -4,20 +4,15 @@ as a photo (the stand-in refuses an upload that is not an image)."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from bot.config import Settings
-from tests.support.coord import appoint, coord_settings, open_event, register, staff
+from tests.support.coord import appoint, open_event, register, staff
 from tests.support.running import RunningBot, make_event
 from tests.support.stand_in import StandInServer
 
-
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 async def populate(running: RunningBot) -> None:

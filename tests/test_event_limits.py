@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.config import Settings
 from bot.events.files import (
     CAPACITY_MAX,
     DESCRIPTION_MAX,
@@ -33,7 +32,7 @@ from handlers.participant.reminders import reminder_text
 from handlers.views import participant as views
 from handlers.views import staff as coord_views
 from storage.models import Event, EventCounts, RegStatus
-from tests.support.coord import appoint, coord_settings, open_event, staff
+from tests.support.coord import appoint, open_event, staff
 from tests.support.people import Person
 from tests.support.running import RunningBot, fill_profile
 from tests.support.stand_in import MAX_TEXT, StandInServer, parse_html, utf16_len
@@ -164,9 +163,7 @@ def test_capacity_and_reminders_are_bounded_at_import(tmp_path: Path) -> None:
 # --- through the real bot -----------------------------------------------------------------
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 async def test_a_widest_event_is_shown_edited_and_announced_within_telegram_limits(

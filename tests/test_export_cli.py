@@ -23,30 +23,14 @@ from bot.registration.service import RegistrationService
 from bot.staff.export import FIXED, Table, registration_table, to_csv, to_xlsx
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
+from tests.support.columns import EXPORT_FIXED_COLUMNS, SHIPPED_FORM_IDS
 from tests.support.process import ROOT
 
 MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
 EVENT = "seminar-kazan"
 FORMULA = '=HYPERLINK("http://evil.example","Нажмите")'
-HEADER = [
-    "event_id",
-    "telegram_id",
-    "username",
-    "status",
-    "waitlist_position",
-    "registered_at",
-    "consent",
-    "full_name",
-    "organization",
-    "position",
-    "role",
-    "region",
-    "phone",
-    "email",
-    "topic",
-    "arrival",
-]
+HEADER = [*EXPORT_FIXED_COLUMNS, *SHIPPED_FORM_IDS, "topic", "arrival"]
 
 EVENTS_YAML = """
 events:

@@ -12,7 +12,6 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,13 +27,12 @@ from bot.resilience import Backoff
 from storage.broadcasts import Broadcast, BroadcastRepo, Progress
 from storage.db import Database, utcnow
 from storage.outbox import NewItem, OutboxRepo, OutItem
-from tests.support.broadcast import ADMIN, add_people, bc_settings, wait_status, wait_until
+from tests.support.broadcast import ADMIN, add_people, wait_status, wait_until
 from tests.support.faults import BUSY_MS, WriteLock, fill_the_disk, free_the_disk, texts_to
 from tests.support.people import Person
 from tests.support.reminders import enrol, is_reminder, reminders_to, soon
 from tests.support.running import (
     RunningBot,
-    make_event,
     start,
     start_questions,
     to_summary,
@@ -46,9 +44,7 @@ PEOPLE = list(range(30_001, 30_081))  # 80 recipients
 UTC_ZONE = ZoneInfo("UTC")
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return bc_settings(tmp_path, server, broadcast_rate=40, db_busy_timeout_ms=BUSY_MS)
+pytestmark = pytest.mark.broadcast_admin(broadcast_rate=40, db_busy_timeout_ms=BUSY_MS)
 
 
 def sender_of(running: RunningBot) -> Sender:
@@ -267,9 +263,7 @@ async def test_a_confirmation_pressed_during_a_lock_gets_a_short_alert_and_works
 async def test_a_button_whose_first_write_is_refused_gets_a_short_alert(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
+    await start_questions(running, irina)  # consented, no answer typed yet
     await irina.send("/cancel")
     reply = await irina.send("/start")
     assert reply.buttons

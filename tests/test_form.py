@@ -26,6 +26,7 @@ from bot.registration.form import (
     parse_questions,
 )
 from bot.registration.regions import Regions, default_regions
+from tests.support.columns import SHIPPED_FORM_IDS
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +55,7 @@ def write_form(tmp_path: Path, body: str) -> Path:
 
 
 def test_shipped_form_order_consent_first(form: Form) -> None:
-    assert form.ids == [
-        "consent",
-        "full_name",
-        "organization",
-        "position",
-        "role",
-        "region",
-        "phone",
-        "email",
-    ]
+    assert form.ids == SHIPPED_FORM_IDS
     types = [question.type for question in form.questions]
     assert types == [
         QuestionType.CONSENT,
@@ -304,17 +296,17 @@ def test_choice_that_is_not_an_option_is_refused(form: Form, regions: Regions, r
 # --- region ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("raw", "code"),
-    [
-        ("смоленск", "RU-SMO"),
-        ("Смоленская область", "RU-SMO"),
-        ("Tatarstan", "RU-TA"),
-        ("Татарстан", "RU-TA"),
-        ("татарстан", "RU-TA"),
-        ("Москва", "RU-MOW"),
-    ],
-)
+TYPED_REGIONS = {  # what a person types: the region's code
+    "смоленск": "RU-SMO",
+    "Смоленская область": "RU-SMO",
+    "Tatarstan": "RU-TA",
+    "Татарстан": "RU-TA",
+    "татарстан": "RU-TA",
+    "Москва": "RU-MOW",
+}
+
+
+@pytest.mark.parametrize(("raw", "code"), list(TYPED_REGIONS.items()))
 def test_region_by_typed_name(form: Form, regions: Regions, raw: str, code: str) -> None:
     assert check_text_answer(q(form, "region"), raw, regions) == Accepted(code)
 

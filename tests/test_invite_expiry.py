@@ -23,7 +23,6 @@ from tests.support.coord import (
     BOT_LINK,
     UFO,
     appoint,
-    coord_settings,
     invite_token,
     open_invitation,
     staff,
@@ -37,9 +36,7 @@ REVOKED = "Эту ссылку-приглашение отозвали"
 GONE = "у того, кто её создал, больше нет прав её выдавать"
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 async def invite_in_chat(admin: Person, scope: str) -> str:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 from itertools import count
-from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from handlers.callbacks import CoAction, CoEventCb, EvAction, EventCb, Menu, MenuCb
 from handlers.groups import parse_command, private_chat_link
-from tests.support.coord import ADMIN, appoint, coord_settings, register, staff
+from tests.support.coord import ADMIN, appoint, register, staff
 from tests.support.people import Group, Person
 from tests.support.running import PROFILE_ANSWERS, RunningBot, make_event, to_summary
 from tests.support.stand_in import ApiCall, StandInServer
@@ -37,9 +35,7 @@ SECRETS = (
 _group_ids = count(-1001000000001, -1)
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 def new_group(server: StandInServer, chat_type: str = "supergroup") -> Group:

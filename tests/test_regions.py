@@ -6,6 +6,7 @@ import re
 import textwrap
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -324,31 +325,15 @@ def test_search_limit(regions: Regions) -> None:
 
 
 def test_search_yo_equals_ye(tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        """
-        districts:
-          - code: cfo
-            name: {ru: "Центральный", en: "Central"}
-            regions:
-              - code: RU-ORL
-                name: {ru: "Орловская область", en: "Oryol Oblast"}
-                timezone: Europe/Moscow
-                aliases: ["Орёл"]
-              - code: RU-YOL
-                name: {ru: "Ёлкинская область", en: "Yolki Oblast"}
-                timezone: Europe/Moscow
-              - code: RU-ELA
-                name: {ru: "Еланская область", en: "Yelan Oblast"}
-                timezone: Europe/Moscow
-              - code: RU-ZHU
-                name: {ru: "Жуковская область", en: "Zhukov Oblast"}
-                timezone: Europe/Moscow
-              - code: RU-ABC
-                name: {ru: "Абаканская область", en: "Abakan Oblast"}
-                timezone: Europe/Moscow
-        """,
-    )
+    central = {"ru": "Центральный", "en": "Central"}
+    regions = [
+        region("RU-ORL", "Орловская область", "Oryol Oblast", aliases=["Орёл"]),
+        region("RU-YOL", "Ёлкинская область", "Yolki Oblast"),
+        region("RU-ELA", "Еланская область", "Yelan Oblast"),
+        region("RU-ZHU", "Жуковская область", "Zhukov Oblast"),
+        region("RU-ABC", "Абаканская область", "Abakan Oblast"),
+    ]
+    path = write(tmp_path, doc(cfo(*regions, name=central)))
     loaded = load_regions(path)
     assert names(loaded.search("орел")) == ["Орловская область"]
     assert names(loaded.search("ОРЁЛ")) == ["Орловская область"]
@@ -373,6 +358,30 @@ GOOD_REGION = """
 """
 
 
+MSK = "Europe/Moscow"
+SMOLENSK: dict[str, Any] = {
+    "code": "RU-SMO",
+    "name": {"ru": "Смоленская область", "en": "Smolensk Oblast"},
+    "timezone": MSK,
+}
+
+
+def region(code: str, name_ru: str, name_en: str, **extra: Any) -> dict[str, Any]:
+    """A region of a loader test, in Moscow time unless ``extra`` says otherwise."""
+    return {"code": code, "name": {"ru": name_ru, "en": name_en}, "timezone": MSK, **extra}
+
+
+def cfo(*regions: dict[str, Any], name: dict[str, str] | None = None) -> dict[str, Any]:
+    """The Central district of a loader test, with ``regions``."""
+    return {"code": "cfo", "name": name or {"ru": "Ц", "en": "C"}, "regions": list(regions)}
+
+
+def doc(*districts: dict[str, Any]) -> str:
+    """A regions file of ``districts``, keys in the order written (the loader reports the
+    first problem it meets)."""
+    return yaml.safe_dump({"districts": list(districts)}, allow_unicode=True, sort_keys=False)
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -380,115 +389,49 @@ GOOD_REGION = """
         ("districts: {}\n", "top level"),
         ("districts: [\n", "invalid YAML"),
         (
-            """
-            districts:
-              - code: xfo
-                name: {ru: "Икс", en: "X"}
-                regions: []
-            """,
+            doc({"code": "xfo", "name": {"ru": "Икс", "en": "X"}, "regions": []}),
             "unknown district code 'xfo'",
         ),
+        (doc(cfo(), cfo()), "district 'cfo': duplicate district code"),
+        (doc(cfo(name={"ru": "Ц"})), r"district 'cfo': 'name\.en'"),
         (
-            """
-            districts:
-              - code: cfo
-                name: {ru: "Ц", en: "C"}
-                regions: []
-              - code: cfo
-                name: {ru: "Ц", en: "C"}
-                regions: []
-            """,
-            "district 'cfo': duplicate district code",
-        ),
-        (
-            """
-            districts:
-              - code: cfo
-                name: {ru: "Ц"}
-                regions: []
-            """,
-            r"district 'cfo': 'name\.en'",
-        ),
-        (
-            """
-            districts:
-              - code: cfo
-                name: {ru: "Ц", en: "C"}
-                regions:
-                  - code: RU-SMO
-                    name: {ru: "Смоленская область", en: "Smolensk Oblast"}
-                    timezone: Europe/Smolensk
-            """,
+            doc(cfo({**SMOLENSK, "timezone": "Europe/Smolensk"})),
             "region 'RU-SMO': unknown timezone 'Europe/Smolensk'",
         ),
         (
-            """
-            districts:
-              - code: cfo
-                name: {ru: "Ц", en: "C"}
-                regions:
-                  - code: RU-SMO
-                    name: {ru: "Смоленская область", en: "Smolensk Oblast"}
-            """,
+            doc(cfo({key: value for key, value in SMOLENSK.items() if key != "timezone"})),
             "region 'RU-SMO': 'timezone'",
         ),
         (
-            """
-            districts:
-              - code: cfo
-                name: {ru: "Ц", en: "C"}
-                regions:
-                  - code: RU-SMO
-                    name: {ru: "Смоленская область", en: "Smolensk Oblast"}
-                    timezone: Europe/Moscow
-              - code: szfo
-                name: {ru: "СЗ", en: "NW"}
-                regions:
-                  - code: RU-SMO
-                    name: {ru: "Другая область", en: "Other Oblast"}
-                    timezone: Europe/Moscow
-            """,
+            doc(
+                cfo(SMOLENSK),
+                {
+                    "code": "szfo",
+                    "name": {"ru": "СЗ", "en": "NW"},
+                    "regions": [
+                        {**SMOLENSK, "name": {"ru": "Другая область", "en": "Other Oblast"}}
+                    ],
+                },
+            ),
             "district 'szfo': region 'RU-SMO': duplicate region code",
         ),
+        (doc(cfo({**SMOLENSK, "code": "smolensk"})), "bad region code 'smolensk'"),
         (
-            """
-            districts:
-              - code: cfo
-                name: {ru: "Ц", en: "C"}
-                regions:
-                  - code: smolensk
-                    name: {ru: "Смоленская область", en: "Smolensk Oblast"}
-                    timezone: Europe/Moscow
-            """,
-            "bad region code 'smolensk'",
-        ),
-        (
-            """
-            districts:
-              - code: cfo
-                name: {ru: "Ц", en: "C"}
-                regions:
-                  - code: RU-MOW
-                    name: {ru: "Москва", en: "Moscow"}
-                    timezone: Europe/Moscow
-                  - code: RU-MOS
-                    name: {ru: "Московская область", en: "Moscow Oblast"}
-                    timezone: Europe/Moscow
-                    aliases: ["Москва"]
-            """,
+            doc(
+                cfo(
+                    {"code": "RU-MOW", "name": {"ru": "Москва", "en": "Moscow"}, "timezone": MSK},
+                    {
+                        "code": "RU-MOS",
+                        "name": {"ru": "Московская область", "en": "Moscow Oblast"},
+                        "timezone": MSK,
+                        "aliases": ["Москва"],
+                    },
+                )
+            ),
             "region 'RU-MOS': name/alias 'Москва' already used by region 'RU-MOW'",
         ),
         (
-            """
-            districts:
-              - code: cfo
-                name: {ru: "Ц", en: "C"}
-                regions:
-                  - code: RU-SMO
-                    name: {ru: "Смоленская область", en: "Smolensk Oblast"}
-                    timezone: Europe/Moscow
-                    aliases: "Смоленщина"
-            """,
+            doc(cfo({**SMOLENSK, "aliases": "Смоленщина"})),
             "region 'RU-SMO': 'aliases' must be a list",
         ),
     ],

@@ -93,6 +93,27 @@ async def register(service: RegistrationService, pid: int, event_id: str = "semi
     return await service.register(pid, event_id, profile(pid), {"topic": f"тема {pid}"})
 
 
+async def queue_up(
+    db: Database, service: RegistrationService, clock: Clock, capacity: int, *ids: int
+) -> list[Any]:
+    """The event with ``capacity`` seats, and the people ``ids`` registering a minute apart, in
+    that order: the order of the waiting list is what these tests look at."""
+    await add_event(db, clock, capacity=capacity)
+    await add_people(db, clock, *ids)
+    outcomes = []
+    for pid in ids:
+        clock.now += timedelta(minutes=1)
+        outcomes.append(await register(service, pid))
+    return outcomes
+
+
+async def refusal(service: RegistrationService, event_id: str = "seminar") -> Closed:
+    """Why person 1's registration for ``event_id`` is refused (it must be refused)."""
+    with pytest.raises(RegistrationError) as caught:
+        await register(service, 1, event_id)
+    return caught.value.reason
+
+
 async def statuses(db: Database, event_id: str = "seminar") -> dict[int, RegStatus]:
     return {r.participant_id: r.status for r in await RegistrationRepo(db).of_event(event_id)}
 
@@ -146,12 +167,7 @@ async def test_register_within_capacity_stores_profile_and_answers(
 async def test_full_event_puts_people_on_the_waiting_list_in_order(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await add_event(db, clock, capacity=2)
-    await add_people(db, clock, *range(1, 6))
-    outcomes = []
-    for pid in range(1, 6):
-        clock.now += timedelta(minutes=1)
-        outcomes.append(await register(service, pid))
+    outcomes = await queue_up(db, service, clock, 2, *range(1, 6))
     assert [o.status for o in outcomes] == [RegStatus.REGISTERED] * 2 + [RegStatus.WAITLISTED] * 3
     assert [o.position for o in outcomes] == [None, None, 1, 2, 3]
     assert await waitlist(db) == [3, 4, 5]
@@ -179,11 +195,7 @@ async def test_registering_twice_is_harmless(
 async def test_cancel_promotes_the_first_on_the_waiting_list(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await add_event(db, clock, capacity=2)
-    await add_people(db, clock, 1, 2, 3, 4)
-    for pid in (1, 2, 3, 4):
-        clock.now += timedelta(minutes=1)
-        await register(service, pid)
+    await queue_up(db, service, clock, 2, 1, 2, 3, 4)
     outcome = await service.cancel(1, "seminar")
     assert outcome.was is RegStatus.REGISTERED
     assert outcome.promoted == [Promotion(3, "seminar")]
@@ -202,11 +214,7 @@ async def test_cancel_promotes_the_first_on_the_waiting_list(
 async def test_cancelling_a_waitlisted_person_promotes_nobody(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await add_event(db, clock, capacity=1)
-    await add_people(db, clock, 1, 2, 3)
-    for pid in (1, 2, 3):
-        clock.now += timedelta(minutes=1)
-        await register(service, pid)
+    await queue_up(db, service, clock, 1, 1, 2, 3)
     outcome = await service.cancel(2, "seminar")
     assert outcome.was is RegStatus.WAITLISTED
     assert outcome.promoted == []
@@ -221,11 +229,7 @@ async def test_cancelling_a_waitlisted_person_promotes_nobody(
 async def test_registering_again_after_cancelling_joins_the_end_of_the_queue(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await add_event(db, clock, capacity=1)
-    await add_people(db, clock, 1, 2, 3)
-    for pid in (1, 2, 3):
-        clock.now += timedelta(minutes=1)
-        await register(service, pid)
+    await queue_up(db, service, clock, 1, 1, 2, 3)
     await service.cancel(2, "seminar")
     clock.now += timedelta(minutes=1)
     back = await register(service, 2)
@@ -315,9 +319,7 @@ async def test_registration_after_the_deadline_is_refused(
     await add_event(db, clock)
     await add_people(db, clock, 1)
     clock.now = DEADLINE.replace(tzinfo=MSK) + timedelta(seconds=1)
-    with pytest.raises(RegistrationError) as caught:
-        await register(service, 1)
-    assert caught.value.reason is Closed.DEADLINE
+    assert await refusal(service) is Closed.DEADLINE
     assert await statuses(db) == {}
     assert await ParticipantRepo(db).answers(1) == {}, "nothing is saved when refused"
 
@@ -328,9 +330,7 @@ async def test_registration_for_a_started_event_is_refused(
     await add_event(db, clock, registration_deadline=None)
     await add_people(db, clock, 1)
     clock.now = STARTS.replace(tzinfo=MSK)
-    with pytest.raises(RegistrationError) as caught:
-        await register(service, 1)
-    assert caught.value.reason is Closed.STARTED
+    assert await refusal(service) is Closed.STARTED
 
 
 async def test_registration_for_a_cancelled_event_is_refused(
@@ -338,18 +338,14 @@ async def test_registration_for_a_cancelled_event_is_refused(
 ) -> None:
     await add_event(db, clock, status="cancelled")
     await add_people(db, clock, 1)
-    with pytest.raises(RegistrationError) as caught:
-        await register(service, 1)
-    assert caught.value.reason is Closed.CANCELLED
+    assert await refusal(service) is Closed.CANCELLED
 
 
 async def test_registration_for_an_unknown_event_is_refused(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
     await add_people(db, clock, 1)
-    with pytest.raises(RegistrationError) as caught:
-        await register(service, 1, "no-such-event")
-    assert caught.value.reason is Closed.NOT_FOUND
+    assert await refusal(service, "no-such-event") is Closed.NOT_FOUND
 
 
 async def test_just_before_the_deadline_is_still_open(

@@ -11,7 +11,7 @@ from typing import Any
 from bot.config import Settings
 from bot.delivery.reminders import plan_now
 from storage.db import utcnow
-from storage.models import EventStatus, RegStatus
+from storage.models import Event, EventStatus, RegStatus
 from storage.participants import ParticipantRepo
 from tests.support.people import Person
 from tests.support.reminders import (
@@ -45,6 +45,32 @@ async def outbox_rows(running: RunningBot, kind: str) -> list[tuple[int, str, st
         (kind,),
     )
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def anna_enrolled(
+    bot: RunningBot, server: StandInServer, event: Event, user_id: int
+) -> Person:
+    """The event imported and Anna (``user_id``) registered for it before the bot starts."""
+    await bot.add_events(event)
+    anna = Person(server, user_id, "Анна")
+    await enrol(bot, server, anna)
+    return anna
+
+
+def two_moments() -> Event:
+    """An event in four seconds with reminders at 3 s and 2 s before it (1 s and 2 s from now):
+    the two moments are close enough to overlap."""
+    return soon(4, reminders=["3s", "2s"])
+
+
+async def run_past_the_start(
+    bot: RunningBot, server: StandInServer, event: Event, anna: Person, wait: float
+) -> None:
+    """Start the bot, wait for Anna's first reminder and then until the event starts, so every
+    reminder that could still come has had its chance."""
+    await start(bot, server)
+    await server.wait_for(is_reminder(anna), timeout=wait)
+    await asyncio.sleep(max(0.0, (event.starts_at - utcnow()).total_seconds()) + 0.3)
 
 
 # --- at the moment, for the registered only -----------------------------------------------------
@@ -104,9 +130,7 @@ async def test_a_restart_before_the_moment_gives_exactly_one_reminder(
     bot: RunningBot, fast: Settings, server: StandInServer
 ) -> None:
     event = soon(3)
-    await bot.add_events(event)
-    anna = Person(server, 7201, "Анна")
-    await enrol(bot, server, anna)
+    anna = await anna_enrolled(bot, server, event, 7201)
     await start(bot, server)
     await asyncio.sleep(0.3)
     await bot.stop()  # stopped before the moment (1 s from now) ...
@@ -123,15 +147,11 @@ async def test_a_restart_before_the_moment_gives_exactly_one_reminder(
 async def test_after_downtime_only_the_latest_missed_reminder_is_sent(
     bot: RunningBot, server: StandInServer
 ) -> None:
-    event = soon(4, reminders=["3s", "2s"])
-    await bot.add_events(event)
-    anna = Person(server, 7301, "Анна")
-    await enrol(bot, server, anna)
+    event = two_moments()
+    anna = await anna_enrolled(bot, server, event, 7301)
     # The bot is down while both moments pass (1 s and 2 s from now) and starts before the event.
     await asyncio.sleep(max(0.0, (event.starts_at - utcnow()).total_seconds() - 1.7))
-    await start(bot, server)
-    await server.wait_for(is_reminder(anna), timeout=5)
-    await asyncio.sleep(max(0.0, (event.starts_at - utcnow()).total_seconds()) + 0.3)
+    await run_past_the_start(bot, server, event, anna, wait=5)
     assert len(reminders_to(server, anna)) == 1
     assert [key.split(":")[3] for _, _, key in await outbox_rows(bot, "reminder")] == ["2"]
 
@@ -139,15 +159,11 @@ async def test_after_downtime_only_the_latest_missed_reminder_is_sent(
 async def test_a_reminder_overtaken_by_the_next_moment_is_not_sent(
     bot: RunningBot, server: StandInServer
 ) -> None:
-    event = soon(4, reminders=["3s", "2s"])
-    await bot.add_events(event)
-    anna = Person(server, 7302, "Анна")
-    await enrol(bot, server, anna)
+    event = two_moments()
+    anna = await anna_enrolled(bot, server, event, 7302)
     # Telegram fails at the first moment; the retry (1 s later) comes after the second one.
     server.fail("sendMessage", error_code=502, description="Bad Gateway", chat_id=anna.id)
-    await start(bot, server)
-    await server.wait_for(is_reminder(anna), timeout=6)
-    await asyncio.sleep(max(0.0, (event.starts_at - utcnow()).total_seconds()) + 0.3)
+    await run_past_the_start(bot, server, event, anna, wait=6)
     assert len(reminders_to(server, anna)) == 1
     rows = [(status, key.split(":")[3]) for _, status, key in await outbox_rows(bot, "reminder")]
     assert rows == [("dropped", "3"), ("sent", "2")]
@@ -196,9 +212,7 @@ async def test_a_cancelled_event_sends_one_cancellation_and_no_reminder(
     bot: RunningBot, server: StandInServer
 ) -> None:
     event = soon(3)
-    await bot.add_events(event)
-    anna = Person(server, 7501, "Анна")
-    await enrol(bot, server, anna)
+    anna = await anna_enrolled(bot, server, event, 7501)
     await start(bot, server)
     await bot.add_events(replace(event, status=EventStatus.CANCELLED))
     await plan_now(bot.dp["runtime"])
@@ -217,9 +231,7 @@ async def test_a_cancelled_event_sends_one_cancellation_and_no_reminder(
 async def test_a_429_delays_the_reminder_but_does_not_lose_it(
     bot: RunningBot, server: StandInServer
 ) -> None:
-    await bot.add_events(soon(3.5))
-    anna = Person(server, 7601, "Анна")
-    await enrol(bot, server, anna)
+    anna = await anna_enrolled(bot, server, soon(3.5), 7601)
     server.too_many_requests("sendMessage", chat_id=anna.id)
     await start(bot, server)
     await server.wait_for(is_reminder(anna), timeout=6)

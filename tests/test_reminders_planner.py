@@ -65,6 +65,16 @@ async def people(db: Database, clock: Clock, *ids: int) -> None:
             await repo.upsert_seen(conn, telegram_id, f"Имя{telegram_id}", None, "ru", clock())
 
 
+async def person_1_registered(
+    db: Database, service: RegistrationService, clock: Clock, event: Event, *others: int
+) -> None:
+    """The event imported, person 1 (and ``others``, known to the bot but not registered)
+    seen, and person 1 registered for it through the service."""
+    await import_events(db, [event], clock())
+    await people(db, clock, 1, *others)
+    await service.register(1, "ufo", {}, {})
+
+
 async def make_plan(db: Database, now: datetime) -> Plan:
     return await plan(db, offsets=OFFSETS, feedback_delay=DELAY, now=now)
 
@@ -106,9 +116,7 @@ def test_a_moment_before_registration_counts_only_when_it_is_the_last() -> None:
 async def test_after_downtime_only_the_latest_reminder_is_queued(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await import_events(db, [session()], clock())
-    await people(db, clock, 1, 2)
-    await service.register(1, "ufo", {}, {})
+    await person_1_registered(db, service, clock, session(), 2)
     await service.register(2, "ufo", {}, {})
     # The bot was down from 2 days before until 30 minutes before: both moments passed.
     result = await make_plan(db, START - timedelta(minutes=30))
@@ -124,9 +132,7 @@ async def test_after_downtime_only_the_latest_reminder_is_queued(
 async def test_each_moment_in_turn_and_the_jobs_to_set(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await import_events(db, [session()], clock())
-    await people(db, clock, 1)
-    await service.register(1, "ufo", {}, {})
+    await person_1_registered(db, service, clock, session())
     early = await make_plan(db, START - timedelta(days=2))
     assert early.queued == 0
     assert early.moments == {START - H24, START - H1, START + timedelta(hours=3) + DELAY}
@@ -159,9 +165,7 @@ async def test_waitlisted_cancelled_and_unreachable_people_get_no_reminder(
 async def test_the_events_own_offsets_replace_the_default(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await import_events(db, [session(reminders=["3d", "15m"])], clock())
-    await people(db, clock, 1)
-    await service.register(1, "ufo", {}, {})
+    await person_1_registered(db, service, clock, session(reminders=["3d", "15m"]))
     assert (await make_plan(db, START - timedelta(days=4))).queued == 0
     assert (await make_plan(db, START - timedelta(days=3))).queued == 1
     assert (await make_plan(db, START - H24)).queued == 0  # not a moment of this event
@@ -172,9 +176,7 @@ async def test_the_events_own_offsets_replace_the_default(
 async def test_a_cancelled_event_gets_no_reminders(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await import_events(db, [session()], clock())
-    await people(db, clock, 1)
-    await service.register(1, "ufo", {}, {})
+    await person_1_registered(db, service, clock, session())
     await import_events(db, [session(status=EventStatus.CANCELLED)], clock())
     result = await make_plan(db, START - timedelta(minutes=30))
     assert result.queued == 0
@@ -187,9 +189,7 @@ async def test_a_cancelled_event_gets_no_reminders(
 async def test_feedback_is_asked_after_the_delay_of_the_registered_only(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await import_events(db, [session(capacity=1)], clock())
-    await people(db, clock, 1, 2)
-    await service.register(1, "ufo", {}, {})
+    await person_1_registered(db, service, clock, session(capacity=1), 2)
     await service.register(2, "ufo", {}, {})  # waitlisted
     ends = START + timedelta(hours=3)
     assert (await make_plan(db, ends + DELAY - timedelta(seconds=1))).queued == 0
@@ -206,9 +206,7 @@ async def test_feedback_is_asked_after_the_delay_of_the_registered_only(
 async def test_a_change_of_time_queues_one_notice_per_registrant_and_drops_old_reminders(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await import_events(db, [session(capacity=1)], clock())
-    await people(db, clock, 1, 2, 3)
-    await service.register(1, "ufo", {}, {})
+    await person_1_registered(db, service, clock, session(capacity=1), 2, 3)
     await service.register(2, "ufo", {}, {})  # waitlisted: told too
     await service.register(3, "ufo", {}, {})
     await service.cancel(3, "ufo")  # cancelled: not told
@@ -238,9 +236,7 @@ async def test_a_change_of_time_queues_one_notice_per_registrant_and_drops_old_r
 async def test_a_second_change_before_the_notice_went_out_is_told_in_one_notice(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await import_events(db, [session()], clock())
-    await people(db, clock, 1)
-    await service.register(1, "ufo", {}, {})
+    await person_1_registered(db, service, clock, session())
     later = START + timedelta(hours=2)
     await import_events(db, [session(starts_at=later)], clock())
     await import_events(
@@ -266,9 +262,7 @@ async def test_a_second_change_before_the_notice_went_out_is_told_in_one_notice(
 async def test_cancelling_an_event_queues_one_cancellation_and_drops_the_rest(
     db: Database, service: RegistrationService, clock: Clock
 ) -> None:
-    await import_events(db, [session(capacity=1)], clock())
-    await people(db, clock, 1, 2)
-    await service.register(1, "ufo", {}, {})
+    await person_1_registered(db, service, clock, session(capacity=1), 2)
     await service.register(2, "ufo", {}, {})
     await make_plan(db, START - H24)
     await import_events(db, [session(capacity=1, status=EventStatus.CANCELLED)], clock())

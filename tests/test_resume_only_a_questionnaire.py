@@ -7,22 +7,18 @@ with ``KeyError('queue')`` ("что-то пошло не так")."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from tests.support.coord import coord_settings, staff
+from tests.support.coord import staff
 from tests.support.people import Person
-from tests.support.running import RunningBot, make_event
+from tests.support.running import RunningBot, make_event, start_questions
 from tests.support.stand_in import StandInServer
 
 RESUME = "▶️ Продолжить регистрацию"
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 async def test_start_during_broadcast_offers_no_resume_and_resume_does_not_fail(
@@ -42,9 +38,7 @@ async def test_start_during_broadcast_offers_no_resume_and_resume_does_not_fail(
 async def test_a_questionnaire_draft_is_still_offered_and_resumed(
     running: RunningBot, server: StandInServer, irina: Person
 ) -> None:
-    await running.add_events(make_event())
-    await irina.send("/start ev_ufo-online")
-    await irina.click("Согласен")
+    await start_questions(running, irina)  # consented, no answer typed yet
     reply = await irina.send("/start")
     assert RESUME in reply.buttons
     reply = await irina.click(RESUME)

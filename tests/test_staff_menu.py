@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from tests.support.coord import (
     PFO,
     UFO,
     appoint,
-    coord_settings,
     invite_token,
     open_invitation,
     staff,
@@ -35,9 +33,7 @@ COORDINATOR = ["coord", "newevent", "stats", "broadcast", *PARTICIPANT]
 ADMIN_MENU = ["coord", "newevent", "stats", "broadcast", "coordinators", *PARTICIPANT]
 
 
-@pytest.fixture
-def settings(tmp_path: Path, server: StandInServer) -> Settings:
-    return coord_settings(tmp_path, server)
+pytestmark = pytest.mark.with_admin
 
 
 @pytest.fixture(autouse=True)

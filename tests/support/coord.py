@@ -12,7 +12,7 @@ from bot.staff.coordination import Coordinators
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
 from tests.support.people import Person, Reply
-from tests.support.running import RunningBot, bot_settings
+from tests.support.running import RunningBot, bot_settings, make_event, sign_up
 from tests.support.stand_in import StandInServer
 
 ADMIN = 7001
@@ -48,6 +48,30 @@ async def appoint(db: Database) -> None:
     coordinators = Coordinators(db)
     for user_id, district in ((UFO, "ufo"), (PFO, "pfo"), (ALL, None)):
         await coordinators.add(user_id, district, ADMIN, utcnow())
+
+
+async def coordinator(running: RunningBot, server: StandInServer, who: str = "ufo") -> Person:
+    """The coordinators appointed (``appoint``) and the one ``staff`` names ``who``: how a
+    coordinator's test begins."""
+    await appoint(running.db)
+    return staff(server)[who]
+
+
+async def card_with_irina(running: RunningBot, server: StandInServer, irina: Person) -> Person:
+    """The Ural session (``make_event``'s default) with Irina signed up, and Ulyana, its
+    coordinator, looking at its card: where the cancel and edit tests begin."""
+    ulyana = await coordinator(running, server)
+    await running.add_events(make_event("ufo-online"))
+    await sign_up(irina)
+    await open_event(ulyana, "УФО")
+    return ulyana
+
+
+async def name_new_event(person: Person, title: str) -> Reply:
+    """/newevent, then the title typed: the new-event dialog is at its second step, whose
+    question is returned."""
+    await person.send("/newevent")
+    return await person.send(title)
 
 
 async def register(

@@ -485,3 +485,14 @@ class Person:
             msg = f"message {message_id} ({message.text!r}) has no inline keyboard"
             raise AssertionError(msg)
         return message
+
+
+async def send_each(person: Person, steps: list[tuple[str, str]]) -> Reply:
+    """The person sends each step's text in turn, and the bot's reply to it must hold the
+    step's expected part (the text is the assertion's message). The last reply is returned."""
+    reply = None
+    for text, says in steps:
+        reply = await person.send(text)
+        assert says in reply.text, text
+    assert reply is not None
+    return reply

@@ -744,6 +744,16 @@ def _incoming(
     return message
 
 
+def _bot_text_field(method: str) -> str:
+    """The field a set/getMy{Description,ShortDescription,Name} call reads or writes: the
+    setter and the getter of one text share it."""
+    return {
+        "mydescription": "description",
+        "myshortdescription": "short_description",
+        "myname": "name",
+    }[method.lower()[3:]]
+
+
 class StandInServer:
     """A Telegram Bot API server on 127.0.0.1 for the real aiogram client.
 
@@ -1013,22 +1023,7 @@ class StandInServer:
         answer to the query is recorded with the group's chat id.
 
         Returns (update_id, callback query id)."""
-        chat = self._group(chat_id)
-        sent = chat.sent.get(message_id)
-        if sent is None or sent.deleted:
-            msg = f"the bot has no message {message_id} in chat {chat_id} (deleted or never sent)"
-            raise LookupError(msg)
-        self._query_counter += 1
-        query_id = str(4_300_000_000_000_000_000 + self._query_counter)
-        self._queries[query_id] = _Query(chat_id=chat_id)
-        query = {
-            "id": query_id,
-            "from": user.to_dict(),
-            "message": copy.deepcopy(sent.raw),
-            "chat_instance": str(-(chat_id * 7919 % 10**18)),
-            "data": data,
-        }
-        return self.push_update({"callback_query": query}), query_id
+        return self._tap(self._group(chat_id), chat_id, user, message_id, data)
 
     def _group(self, chat_id: int) -> _Chat:
         chat = self._chats.get(chat_id)
@@ -1045,18 +1040,25 @@ class StandInServer:
         if chat is None:
             msg = f"user {user.id} has never written to the bot: there is no chat to tap in"
             raise LookupError(msg)
+        return self._tap(chat, user.id, user, message_id, data)
+
+    def _tap(
+        self, chat: _Chat, chat_id: int, user: TgUser, message_id: int, data: str
+    ) -> tuple[int, str]:
+        """The callback query of a tap in ``chat`` (private or group, the same update), its
+        answer recorded with ``chat_id``. Returns (update_id, callback query id)."""
         sent = chat.sent.get(message_id)
         if sent is None or sent.deleted:
-            msg = f"the bot has no message {message_id} in chat {user.id} (deleted or never sent)"
+            msg = f"the bot has no message {message_id} in chat {chat_id} (deleted or never sent)"
             raise LookupError(msg)
         self._query_counter += 1
         query_id = str(4_300_000_000_000_000_000 + self._query_counter)
-        self._queries[query_id] = _Query(chat_id=user.id)
+        self._queries[query_id] = _Query(chat_id=chat_id)
         query = {
             "id": query_id,
             "from": user.to_dict(),
             "message": copy.deepcopy(sent.raw),
-            "chat_instance": str(-(user.id * 7919 % 10**18)),
+            "chat_instance": str(-(chat_id * 7919 % 10**18)),
             "data": data,
         }
         return self.push_update({"callback_query": query}), query_id
@@ -1912,21 +1914,13 @@ class StandInServer:
         return self._chat(req).menu_button or self._default_menu_button
 
     async def _set_bot_text(self, req: _Request) -> bool:
-        field_name = {
-            "setmydescription": "description",
-            "setmyshortdescription": "short_description",
-            "setmyname": "name",
-        }[req.method.lower()]
+        field_name = _bot_text_field(req.method)
         language = str(req.params.get("language_code") or "")
         self._bot_texts[(field_name, language)] = str(req.params.get(field_name) or "")
         return True
 
     async def _get_bot_text(self, req: _Request) -> dict[str, str]:
-        field_name = {
-            "getmydescription": "description",
-            "getmyshortdescription": "short_description",
-            "getmyname": "name",
-        }[req.method.lower()]
+        field_name = _bot_text_field(req.method)
         language = str(req.params.get("language_code") or "")
         default = self.bot_user["first_name"] if field_name == "name" else ""
         return {field_name: self._bot_texts.get((field_name, language), default)}
