@@ -21,6 +21,8 @@ def _event(row: aiosqlite.Row) -> Event:
         reminders=json.loads(row["reminders"]) if row["reminders"] is not None else None,
         status=EventStatus(row["status"]),
         feedback=json.loads(row["feedback"]) if row["feedback"] is not None else None,
+        selection=json.loads(row["selection"]) if row["selection"] is not None else None,
+        certificates=bool(row["certificates"]),
     )
 
 
@@ -73,6 +75,11 @@ class EventRepo(Repo):
             "feedback": None
             if event.feedback is None
             else json.dumps(event.feedback, ensure_ascii=False),
+            "selection": None
+            if event.selection is None
+            else json.dumps(event.selection, ensure_ascii=False),
+            "min_participants": event.min_participants,
+            "certificates": int(event.certificates),
         }
         columns = list(values)
         if existed:

@@ -52,6 +52,9 @@ class Event:
     reminders: list[str] | None = None
     status: EventStatus = EventStatus.SCHEDULED
     feedback: list[dict[str, Any]] | None = None  # own feedback questions, or the standard
+    selection: dict[str, Any] | None = None  # bot.selection.config.SelectionSpec as JSON
+    min_participants: int | None = None  # attendance minimum; None: the kind's
+    certificates: bool = True  # certificates of participation for those who came
 
     @property
     def ends_at(self) -> datetime:

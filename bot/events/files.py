@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.delivery.notices import queue_changes
 from bot.events.durations import parse_offset
 from bot.registration.form import Form, QuestionType, error_message, question_problems
+from bot.selection.config import SelectionSpec
 from storage.db import Database
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
@@ -97,6 +98,9 @@ class EventSpec(BaseModel):
     reminders: Annotated[list[str], Field(max_length=REMINDERS_MAX)] | None = None
     status: EventStatus = EventStatus.SCHEDULED
     feedback: list[dict[str, Any]] | None = None  # own questions after the event
+    selection: SelectionSpec | None = None  # applications scored by experts instead of seats
+    min_participants: Annotated[int, Field(ge=0, le=CAPACITY_MAX)] | None = None
+    certificates: bool = True
 
     @field_validator("district")
     @classmethod
@@ -203,6 +207,9 @@ class EventSpec(BaseModel):
             reminders=self.reminders,
             status=self.status,
             feedback=self.feedback,
+            selection=None if self.selection is None else self.selection.dump(),
+            min_participants=self.min_participants,
+            certificates=self.certificates,
         )
 
 

@@ -1,0 +1,1 @@
+"""Competitive selection: applications, an expert commission, ranking and decisions."""
