@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from aiogram import BaseMiddleware, Router
 
-from handlers import errors, fallback, groups
+from handlers import errors, fallback, groups, selection
 from handlers.filters import IsAdmin, IsStaff
 from handlers.groups import PRIVATE_CALLBACK, PRIVATE_MESSAGE
 from handlers.participant import (
@@ -62,6 +62,10 @@ def feature_routers() -> list[Router]:
         profile.routes.build(),
         registration.routes.build(),
         reminders.routes.build(),
+        # Selection (issue 9): the applicant's and the expert's buttons, and the expert's
+        # typed comment in their own FSM state; after the commands above, so they work
+        # in the middle of scoring.
+        *selection.routers(),
         # The message step of /broadcast takes any message in its state, so it comes after
         # the participant's commands (/cancel, /my ... work in the middle); it checks the role
         # itself. With the refusals of /broadcast and its buttons to whoever is not staff.

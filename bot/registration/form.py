@@ -27,7 +27,9 @@ from pydantic_core import ErrorDetails
 from bot.registration.regions import Region, Regions
 
 DEFAULT_MAX_LENGTH = 200
-HARD_MAX_LENGTH = 1000  # any text answer; keeps summaries under Telegram's 4096
+#: Any text answer (an application's long answers, issue 9); a summary shows at most
+#: VALUE_LIMIT characters of each (handlers/views/participant.py), so it stays under 4096.
+HARD_MAX_LENGTH = 3000
 #: Question and option ids travel in buttons (handlers/callbacks.py: AnswerCb carries the
 #: question's key "e.<id>" and the option's id, and Telegram allows 64 bytes): these limits
 #: are what makes every button fit, and tests/test_callback_limits.py proves it.
@@ -84,6 +86,7 @@ class QuestionType(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     CONSENT = "consent"
+    FILE = "file"  # an attached document (PDF/DOC/DOCX), stored as JSON: see FileAnswer
 
 
 def check_id(value: str, limit: int) -> str:
@@ -289,6 +292,9 @@ class Problem(StrEnum):
     PHONE_INVALID = "phone_invalid"
     EMAIL_INVALID = "email_invalid"
     USE_BUTTONS = "use_buttons"
+    NEED_FILE = "need_file"  # a file question answered with text or a photo
+    FILE_TYPE = "file_type"  # not PDF/DOC/DOCX
+    FILE_TOO_LARGE = "file_too_large"  # over FILE_MAX_MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +361,8 @@ def check_text_answer(
             return Accepted(info.normalized)
         case QuestionType.CONSENT:
             return Rejected(Problem.USE_BUTTONS)
+        case QuestionType.FILE:
+            return Rejected(Problem.NEED_FILE)
     raise AssertionError(question.type)  # pragma: no cover
 
 
@@ -399,5 +407,60 @@ def display_value(
             except phonenumbers.NumberParseException:
                 return value
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        case QuestionType.FILE:
+            attached = FileAnswer.parse(value)
+            return f"📎 {attached.name} ({attached.size_text})" if attached else value
         case _:
             return value
+
+
+# --- attached files (a ``file`` question) ----------------------------------------------------
+
+FILE_MAX_MB = 20
+FILE_MAX_BYTES = FILE_MAX_MB * 1024 * 1024
+FILE_EXTENSIONS = (".pdf", ".doc", ".docx")
+FILE_MIME_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+)
+
+
+class FileAnswer(BaseModel):
+    """A ``file`` answer as stored: Telegram's file id (to send it on to the experts), its
+    unique id, the name and the size in bytes. The file itself stays with Telegram."""
+
+    model_config = ConfigDict(frozen=True)
+    file_id: str
+    file_unique_id: str
+    name: str
+    size: int
+
+    @classmethod
+    def parse(cls, value: str | None) -> FileAnswer | None:
+        try:
+            return cls.model_validate_json(value) if value else None
+        except ValidationError:
+            return None
+
+    def dump(self) -> str:
+        return self.model_dump_json()
+
+    @property
+    def size_text(self) -> str:
+        if self.size >= 1024 * 1024:
+            return f"{self.size / (1024 * 1024):.1f} MB"
+        return f"{max(self.size // 1024, 1)} KB"
+
+
+def check_file_answer(candidate: FileAnswer, mime_type: str | None) -> Accepted | Rejected:
+    """A document sent as the answer to a ``file`` question: PDF, DOC or DOCX, at most
+    FILE_MAX_MB megabytes."""
+    name = candidate.name.lower()
+    if not name.endswith(FILE_EXTENSIONS) and (mime_type or "") not in FILE_MIME_TYPES:
+        return Rejected(Problem.FILE_TYPE)
+    if candidate.size > FILE_MAX_BYTES:
+        return Rejected(Problem.FILE_TOO_LARGE, FILE_MAX_MB)
+    return Accepted(candidate.dump())

@@ -10,12 +10,14 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.config import Settings
 from bot.registration.ics import event_ics
+from bot.selection.applying import is_selection
 from handlers.callbacks import EvAction, EventCb, Menu, MenuCb, PageCb
 from handlers.common_ui import acknowledge, show
 from handlers.keyboards import participant as keyboards
 from handlers.participant.context import FormContext
 from handlers.participant.filters import KnownEvent
 from handlers.routing import Routes
+from handlers.selection.apply import send_selection_card
 from handlers.views import participant as views
 from storage.db import utcnow
 from storage.models import Event, EventStatus, Participant, RegStatus
@@ -61,6 +63,9 @@ async def send_event_card(
     ctx: FormContext,
     participant: Participant | None,
 ) -> None:
+    if is_selection(event):  # applications instead of seats (handlers/selection/apply.py)
+        await send_selection_card(target, event, ctx, participant)
+        return
     registration, t = ctx.registration, ctx.t
     reg = await registration.registrations.get(event.id, ctx.chat_id)
     status = reg.status if reg and reg.status is not RegStatus.CANCELLED else None

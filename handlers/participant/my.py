@@ -6,6 +6,7 @@ from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
+from bot.selection.applying import Applying
 from handlers.callbacks import EvAction, EventCb, Menu, MenuCb
 from handlers.common_ui import acknowledge, show
 from handlers.keyboards import participant as keyboards
@@ -14,6 +15,8 @@ from handlers.participant.events import send_event_card
 from handlers.participant.filters import KnownEvent
 from handlers.participant.notify import cancel_by_button, notify_promotions
 from handlers.routing import Routes
+from handlers.selection import views as selection_views
+from handlers.selection.keyboards import add_application_buttons
 from handlers.views import participant as views
 from storage.db import utcnow
 from storage.models import Event, Participant, RegStatus
@@ -27,7 +30,11 @@ async def send_my(target: Message | CallbackQuery, ctx: FormContext) -> None:
     shown = [(r, e) for r, e in items if r.status is not RegStatus.CANCELLED or e.ends_at > now]
     active = [(r, e) for r, e in shown if r.status is not RegStatus.CANCELLED and e.starts_at > now]
     markup = keyboards.my_registrations(active, ctx.t)
-    await show(target, views.my_registrations(shown, ctx.t, now), markup)
+    applications = await Applying(ctx.registration).of_participant(ctx.chat_id)
+    text = views.my_registrations(shown, ctx.t, now) if shown or not applications else ""
+    text = "\n".join([text, *selection_views.my_applications(applications, ctx.t)]).strip()
+    add_application_buttons(markup, applications, ctx.t)
+    await show(target, text, markup)
 
 
 @routes.message(Command("my"))

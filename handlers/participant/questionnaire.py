@@ -14,9 +14,11 @@ from bot.registration.form import (
     CONSENT_YES,
     Accepted,
     Ambiguous,
+    FileAnswer,
     Question,
     QuestionType,
     Rejected,
+    check_file_answer,
     check_text_answer,
     display_value,
     normalize_phone,
@@ -101,6 +103,34 @@ async def on_contact(message: Message, state: FSMContext, ctx: FormContext) -> N
     await accept(ctx, state, found, phone)
 
 
+@routes.message(Questionnaire.answering, F.document)
+async def on_document(message: Message, state: FSMContext, ctx: FormContext) -> None:
+    """A document: the answer to a ``file`` question (PDF/DOC/DOCX, size checked), or, to
+    any other question, a friendly repeat."""
+    found = await _asked(ctx, state)
+    if found is None:
+        return
+    document = message.document
+    assert document is not None
+    if found.q.type is not QuestionType.FILE:
+        await message.answer(ctx.t("problem.not_text"))
+        await ask_again(ctx, state, found)
+        return
+    candidate = FileAnswer(
+        file_id=document.file_id,
+        file_unique_id=document.file_unique_id,
+        name=document.file_name or "document",
+        size=document.file_size or 0,
+    )
+    outcome = check_file_answer(candidate, document.mime_type)
+    if isinstance(outcome, Rejected):
+        await message.answer(ctx.t(f"problem.{outcome.problem.value}", limit=outcome.limit))
+        await ask_again(ctx, state, found)
+        return
+    await message.answer(ctx.t("question.file_saved", name=candidate.name))
+    await accept(ctx, state, found, outcome.value)
+
+
 @routes.message(Questionnaire.answering)
 async def on_other(message: Message, state: FSMContext, ctx: FormContext) -> None:
     """A sticker, photo, voice message, unknown command...: a friendly repeat."""
@@ -109,6 +139,8 @@ async def on_other(message: Message, state: FSMContext, ctx: FormContext) -> Non
         return
     if message.text and message.text.startswith("/"):
         await message.answer(ctx.t("problem.unknown_command"))
+    elif found.q.type is QuestionType.FILE:
+        await message.answer(ctx.t("problem.need_file"))
     else:
         await message.answer(ctx.t("problem.not_text"))
     await ask_again(ctx, state, found)

@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.registration.flow import EVENT_SCOPE, PROFILE_SCOPE, by_scope, key, split
 from bot.registration.form import QuestionType
 from bot.registration.service import RegisterOutcome, RegistrationError
+from bot.selection.applying import is_selection
 from handlers.callbacks import EvAction, EventCb, SumAction, SummaryCb
 from handlers.common_ui import show
 from handlers.keyboards import participant as keyboards
@@ -25,6 +26,7 @@ from handlers.participant.flow import Plan, begin, resume
 from handlers.participant.notify import notify_promotions
 from handlers.participant.summary import summary_items
 from handlers.routing import Routes
+from handlers.selection.apply import confirm_application, stored_answers
 from handlers.views import participant as views
 from storage.models import Event, Participant, RegStatus
 
@@ -42,13 +44,13 @@ async def start_registration(
 ) -> None:
     registration = ctx.registration
     reason = registration.closed_reason(event)
-    reg = await registration.registrations.get(event.id, ctx.chat_id)
-    if reason is not None or (reg is not None and reg.status is not RegStatus.CANCELLED):
+    stored = await _already(ctx, event)
+    if reason is not None or stored is None:
         await send_event_card(target, event, ctx, participant)
         return
     if await state.get_state() is not None:
         await keep_draft(state)  # another dialog was open: keep what it collected
-    draft = (await QuestionnaireData.load(state)).prefill(event.id)
+    draft = {**(await QuestionnaireData.load(state)).prefill(event.id), **stored}
     missing = [key(PROFILE_SCOPE, q.id) for q in await registration.missing_profile(participant)]
     wanted = missing + [key(EVENT_SCOPE, q.id) for q in registration.event_questions(event)]
     answers = {k: draft[k] for k in wanted if k in draft}
@@ -57,6 +59,16 @@ async def start_registration(
         intro = "reg.intro_new" if missing else "reg.intro_known"
         await ctx.say(ctx.t(intro, title=event.title))
     await begin(ctx, state, event, Plan(FLOW_REGISTER, queue, answers))
+
+
+async def _already(ctx: FormContext, event: Event) -> dict[str, str | None] | None:
+    """None when the person is registered (or waitlisted) already, or their application is
+    decided; else what pre-fills the questionnaire beyond the drafts (a selection event:
+    the application's stored answers, to be changed before the deadline)."""
+    if is_selection(event):
+        return await stored_answers(ctx, event)
+    reg = await ctx.registration.registrations.get(event.id, ctx.chat_id)
+    return None if reg is not None and reg.status is not RegStatus.CANCELLED else {}
 
 
 @routes.callback_query(EventCb.filter(F.action == EvAction.REGISTER), KnownEvent())
@@ -182,6 +194,9 @@ async def on_stale_summary(
 async def confirm(
     ctx: FormContext, state: FSMContext, event: Event, callback: CallbackQuery
 ) -> None:
+    if is_selection(event):
+        await confirm_application(ctx, state, event, callback)
+        return
     answers = (await QuestionnaireData.load(state)).answers
     try:
         outcome = await ctx.registration.register(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import Html, Translator, esc
-from bot.registration.form import Question, QuestionType
+from bot.registration.form import FILE_MAX_MB, Question, QuestionType
 from bot.registration.regions import Regions
 from bot.registration.service import Closed
 from bot.timefmt import duration, short_date, when
@@ -90,6 +90,8 @@ def question_text(q: Question, t: Translator, *, number: int | None, total: int 
         parts.append(t("question.hint_email"))
     elif q.type is QuestionType.PHONE:
         parts.append(t("question.hint_phone"))
+    elif q.type is QuestionType.FILE:
+        parts.append(t("question.hint_file", mb=FILE_MAX_MB))
     if not q.required:
         parts.append(t("question.optional"))
     return Html("\n".join(parts))

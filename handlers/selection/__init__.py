@@ -1,0 +1,22 @@
+"""Competitive selection (issue 9): applying, reviewing, experts; sel-decide adds the
+coordinator's screen and the confirmations.
+
+``routers()`` gives this package's routers in order, for handlers/__init__.py to include after
+the participant's commands (so /my, /cancel ... work in the middle of scoring) and before the
+questionnaire and the catch-all.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers.selection import apply, review
+from handlers.selection.review import review_context
+
+
+def routers() -> list[Router]:
+    """The applicant's buttons, then the expert's (with ``rctx``)."""
+    expert = review.routes.build()
+    expert.message.filter(review_context)
+    expert.callback_query.filter(review_context)
+    return [apply.routes.build(), expert]
