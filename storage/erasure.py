@@ -42,6 +42,12 @@ class Inventory:
     drafts: int = 0  # rows of dialog state and drafts in ``fsm``
     queued: int = 0  # messages waiting in the outbox (deleted)
     sent: int = 0  # messages sent or tried (their rows scrubbed)
+    # Selection (issue 9): the person's applications (their answers are event_answers,
+    # file references included) and the reviews of them; as an expert, their roles and the
+    # comments they wrote (blanked: the scores stay, so rankings stay explainable).
+    applications: int = 0
+    expert_roles: int = 0
+    review_comments: int = 0
 
     @property
     def anything(self) -> bool:
@@ -54,6 +60,9 @@ class Inventory:
             or self.registrations
             or self.feedback
             or self.drafts
+            or self.applications
+            or self.expert_roles
+            or self.review_comments
         )
 
 
@@ -126,6 +135,7 @@ class ErasureRepo:
                 "SELECT count(*) FROM outbox WHERE chat_id = ? AND status NOT IN (?, ?)",
                 (user_id, *_UNSENT),
             ),
+            **await _selection_inventory(c, user_id),
         )
 
     async def erase(self, conn: aiosqlite.Connection, user_id: int) -> Inventory:
@@ -144,6 +154,7 @@ class ErasureRepo:
         )
         await conn.execute("DELETE FROM feedback WHERE participant_id = ?", pid)
         await conn.execute("DELETE FROM answers WHERE participant_id = ?", pid)
+        await _erase_selection(conn, user_id)
         await conn.execute("DELETE FROM registrations WHERE participant_id = ?", pid)
         await conn.execute("DELETE FROM participants WHERE telegram_id = ?", pid)
         return found
@@ -188,6 +199,33 @@ class ErasureRepo:
             (_json_ids(staff_ids),),
         )
         return cur.rowcount
+
+
+async def _selection_inventory(c: aiosqlite.Connection, user_id: int) -> dict[str, int]:
+    pid = (user_id,)
+    return {
+        "applications": await _count(
+            c, "SELECT count(*) FROM applications WHERE participant_id = ?", pid
+        ),
+        "expert_roles": await _count(c, "SELECT count(*) FROM experts WHERE telegram_id = ?", pid),
+        "review_comments": await _count(
+            c, "SELECT count(*) FROM reviews WHERE expert_id = ? AND comment IS NOT NULL", pid
+        ),
+    }
+
+
+async def _erase_selection(conn: aiosqlite.Connection, user_id: int) -> None:
+    """Applications and the reviews of them go (their answers went with ``answers``); an
+    expert's roles go and their comments are blanked, their scores kept."""
+    pid = (user_id,)
+    await conn.execute(
+        "DELETE FROM reviews WHERE application_id IN "
+        "(SELECT id FROM applications WHERE participant_id = ?)",
+        pid,
+    )
+    await conn.execute("DELETE FROM applications WHERE participant_id = ?", pid)
+    await conn.execute("DELETE FROM experts WHERE telegram_id = ?", pid)
+    await conn.execute("UPDATE reviews SET comment = NULL WHERE expert_id = ?", pid)
 
 
 def _json_ids(ids: frozenset[int]) -> str:

@@ -14,8 +14,10 @@ from bot.events.input import OPTIONAL, EventField, EventProblem
 from bot.i18n import LOCALES, read_catalog, translator
 from bot.registration.form import Problem
 from bot.registration.service import Closed
-from bot.staff.commands import ADMIN_COMMANDS, STAFF_COMMANDS
+from bot.selection.reviewing import ReviewClosed
+from bot.staff.commands import ADMIN_COMMANDS, EXPERT_COMMANDS, STAFF_COMMANDS
 from bot.staff.coordination import InviteRefusal
+from storage.applications import AppStatus
 from storage.models import RegStatus
 from tests.support.process import ROOT
 from tests.support.stand_in import parse_html
@@ -26,7 +28,10 @@ DYNAMIC = (
     | {f"closed.{c.value}" for c in Closed}
     | {f"problem.{p.value}" for p in Problem}
     | {f"status.{s.value}" for s in RegStatus}
-    | {f"command.{c}" for c in COMMANDS + STAFF_COMMANDS + ADMIN_COMMANDS}
+    # selection (issue 9): statuses of applications, why a score was refused
+    | {f"selection.status.{s.value}" for s in AppStatus}
+    | {f"review.closed.{c.value}" for c in ReviewClosed}
+    | {f"command.{c}" for c in COMMANDS + STAFF_COMMANDS + ADMIN_COMMANDS + EXPERT_COMMANDS}
     # the coordinators' texts (handlers/coord_*.py)
     | {f"coord.status.{s.value}" for s in RegStatus}
     | {f"newevent.problem.{p.value}" for p in EventProblem}

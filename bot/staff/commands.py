@@ -31,6 +31,7 @@ from bot.staff.roles import RoleKind
 from bot.telegram import create_bot
 from storage.coordinators import CoordinatorRepo
 from storage.db import Database
+from storage.experts import ExpertRepo
 from storage.participants import ParticipantRepo
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ COMMANDS = ("start", "events", "my", "profile", "language", "help", "cancel")
 STAFF_COMMANDS = ("coord", "newevent", "stats", "broadcast")
 #: What only admins have (handlers/staff/coordinators.py).
 ADMIN_COMMANDS = ("coordinators",)
+#: What experts of a selection have (handlers/selection/review.py), staff or not.
+EXPERT_COMMANDS = ("review",)
 
 #: How often to look whether another process changed the coordinators.
 WATCH_SECONDS = 3.0
@@ -60,10 +63,12 @@ def command_list(names: tuple[str, ...], locale: str) -> list[BotCommand]:
     return [BotCommand(command=name, description=t.plain(f"command.{name}")) for name in names]
 
 
-def staff_commands(kind: RoleKind) -> tuple[str, ...]:
-    """A staff member's menu: their tools first, then what every participant has."""
+def staff_commands(kind: RoleKind, expert: bool = False) -> tuple[str, ...]:
+    """A staff member's (or an expert's) menu: their tools first, then what every
+    participant has."""
     extra = ADMIN_COMMANDS if kind is RoleKind.ADMIN else ()
-    return STAFF_COMMANDS + extra + COMMANDS
+    staff = STAFF_COMMANDS if kind is not RoleKind.PARTICIPANT else ()
+    return staff + extra + (EXPERT_COMMANDS if expert else ()) + COMMANDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,7 @@ class Menu:
 
     kind: RoleKind
     locale: str
+    expert: bool = False  # an expert of a selection event: /review
 
 
 @dataclass
@@ -123,11 +129,15 @@ class CommandMenus:
         people = ParticipantRepo(self.db)
         kinds = {c.telegram_id: RoleKind.COORDINATOR for c in await CoordinatorRepo(self.db).all()}
         kinds.update(dict.fromkeys(self.admin_ids, RoleKind.ADMIN))
+        experts = await ExpertRepo(self.db).people()
+        for user_id in experts - kinds.keys():
+            kinds[user_id] = RoleKind.PARTICIPANT
         result = {}
         for user_id, kind in kinds.items():
             person = await people.get(user_id)
             locale = person.language if person is not None else self.default_locale
-            result[user_id] = Menu(kind, locale if locale in LOCALES else self.default_locale)
+            locale = locale if locale in LOCALES else self.default_locale
+            result[user_id] = Menu(kind, locale, expert=user_id in experts)
         return result
 
     # --- setting them in Telegram -------------------------------------------------------
@@ -177,7 +187,7 @@ class CommandMenus:
                 await self.bot.delete_my_commands(scope=scope)
                 self.published.pop(user_id, None)
             else:
-                commands = command_list(staff_commands(menu.kind), menu.locale)
+                commands = command_list(staff_commands(menu.kind, menu.expert), menu.locale)
                 await self.bot.set_my_commands(commands, scope=scope)
                 self.published[user_id] = menu
         except TelegramBadRequest as exc:

@@ -67,6 +67,8 @@ def events_page(events: list[Event], page: int, pages: int, t: Translator) -> In
     kb = InlineKeyboardBuilder()
     for event in events:
         label = f"{short_date(event.starts_at, t)} · {event.title}"
+        if event.selection is not None:  # a competitive selection (issue 9)
+            label = t.plain("selection.list_mark") + " " + label
         kb.row(
             InlineKeyboardButton(
                 text=_cut(label),

@@ -124,6 +124,10 @@ def erased_text(erased: Inventory, t: Translator) -> Html:
         items.append(t.plural("privacy.erased_queued", erased.queued))
     if erased.sent:
         items.append(t.plural("privacy.erased_sent", erased.sent))
+    if erased.applications:  # selection (issue 9)
+        items.append(t("privacy.erased_applications", n=erased.applications))
+    if erased.expert_roles or erased.review_comments:
+        items.append(t("privacy.erased_expert"))
     if erased.consent:
         items.append(t("privacy.erased_consent"))
     lines = [t("privacy.erased_title"), *(t("privacy.erased_item", item=Html(i)) for i in items)]

@@ -20,7 +20,8 @@ from handlers.participant.dialog import Kept, keep_draft
 from handlers.participant.flow import in_questionnaire, resumable, resume
 from handlers.participant.registration import start_registration
 from handlers.routing import Routes
-from storage.db import utcnow
+from storage.db import Database, utcnow
+from storage.experts import ExpertRepo
 from storage.models import Participant
 
 routes = Routes("common")
@@ -64,18 +65,25 @@ def help_text(role: Role, t: Translator) -> str:
     return "\n".join(parts)
 
 
+async def expert_start(db: Database, user_id: int, t: Translator) -> str:
+    """The line that leads an expert of a selection to /review ("" for everyone else)."""
+    return "\n" + t("review.start_hint") if await ExpertRepo(db).events_of(user_id) else ""
+
+
 @routes.message(CommandStart())
 async def start(
     message: Message,
     state: FSMContext,
     t: Translator,
     role: Role,
+    db: Database,
     menus: CommandMenus | None = None,
 ) -> None:
     assert message.from_user is not None
     resume_button = await resumable(state)
+    expert = await expert_start(db, message.from_user.id, t)
     await message.answer(
-        t("start.welcome", name=message.from_user.first_name) + staff_start(role, t),
+        t("start.welcome", name=message.from_user.first_name) + staff_start(role, t) + expert,
         reply_markup=keyboards.main_menu(t, resume=resume_button),
     )
     if role.is_staff and menus is not None:

@@ -93,9 +93,12 @@ async def confirm_application(
     await state.set_state(None)
     await state.set_data((await QuestionnaireData.load(state)).kept())
     await drop_buttons(callback)
-    text_key = "selection.updated" if outcome.already else "selection.applied"
     until = Html(when(application_deadline(event), ctx.t))
-    await ctx.say(ctx.t(text_key, title=event.title, until=until), skb.after_apply(event, ctx.t))
+    if outcome.already:
+        text = ctx.t("selection.updated", title=event.title, until=until)
+    else:
+        text = ctx.t("selection.applied", title=event.title, until=until)
+    await ctx.say(text, skb.after_apply(event, ctx.t))
 
 
 # --- the application read back, and withdrawing --------------------------------------------

@@ -235,9 +235,8 @@ async def on_save(
     await leave_scoring(state, draft)
     await callback.answer(rctx.t.plain("review.saved_short"))
     text = sviews.scoring_text(target.spec, draft.rv_scores, draft.rv_comment, rctx.t)
-    await show(
-        callback, f"{text}\n\n{rctx.t('review.saved')}", skb.saved(target.application.id, rctx.t)
-    )
+    done = rctx.t("review.saved")
+    await show(callback, text + "\n\n" + done, skb.saved(target.application.id, rctx.t))
 
 
 async def leave_scoring(state: FSMContext, draft: ReviewDraft) -> None:
