@@ -242,10 +242,12 @@ def share_phone(t: Translator) -> ReplyKeyboardMarkup:
     )
 
 
-def summary(event_id: str, t: Translator) -> InlineKeyboardMarkup:
+def summary(event_id: str, t: Translator, *, application: bool = False) -> InlineKeyboardMarkup:
+    """``application``: the summary of an application to a selection (issue 9)."""
     kb = InlineKeyboardBuilder()
+    confirm = t.plain("selection.submit") if application else t.plain("summary.confirm")
     kb.button(
-        text=t.plain("summary.confirm"),
+        text=confirm,
         callback_data=SummaryCb(action=SumAction.CONFIRM, event_id=event_id),
     )
     kb.button(

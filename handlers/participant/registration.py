@@ -124,7 +124,10 @@ async def on_edit(callback: CallbackQuery, ctx: FormContext, shown: Shown) -> No
 @routes.callback_query(SummaryCb.filter(F.action == SumAction.BACK), SummaryShown())
 async def on_back(callback: CallbackQuery, ctx: FormContext, shown: Shown) -> None:
     await callback.answer()
-    await _summary_markup(callback, keyboards.summary(shown.event.id, ctx.t))
+    application = is_selection(shown.event)
+    await _summary_markup(
+        callback, keyboards.summary(shown.event.id, ctx.t, application=application)
+    )
 
 
 def _changeable(qkey: str, event: Event, ctx: FormContext) -> bool:

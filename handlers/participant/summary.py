@@ -40,4 +40,4 @@ async def show_summary(ctx: FormContext, state: FSMContext, event: Event, answer
     await state.set_state(Questionnaire.summary)
     items = await summary_items(ctx, event, answers)
     text = views.summary(event, [(label, value) for _, label, value in items], ctx.t)
-    await ctx.say(text, keyboards.summary(event.id, ctx.t))
+    await ctx.say(text, keyboards.summary(event.id, ctx.t, application=event.selection is not None))

@@ -40,12 +40,12 @@ def applying(ctx: FormContext) -> Applying:
 
 async def stored_answers(ctx: FormContext, event: Event) -> Answers | None:
     """What pre-fills the questionnaire for this selection event: the stored answers of an
-    application under consideration ({} for a first or renewed one); None when the person's
-    application is past that (decided): nothing to fill in."""
+    application under consideration or withdrawn (applying again), {} for a first one; None
+    when the person's application is past that (decided): nothing to fill in."""
     found = await applying(ctx).get(ctx.chat_id, event.id)
-    if found is None or found.status is AppStatus.WITHDRAWN:
+    if found is None:
         return {}
-    if found.status is not AppStatus.APPLIED:
+    if found.status not in (AppStatus.APPLIED, AppStatus.WITHDRAWN):
         return None
     stored = await applying(ctx).answers(ctx.chat_id, event.id)
     return {key(EVENT_SCOPE, k): v for k, v in stored.items()}

@@ -117,7 +117,11 @@ def answer_lines(items: list[tuple[str, str | None]], t: Translator) -> list[str
 
 
 def summary(event: Event, items: list[tuple[str, str | None]], t: Translator) -> Html:
-    lines: list[str] = [t("summary.title", title=event.title), "", *answer_lines(items, t)]
+    if event.selection is not None:  # an application to a selection (issue 9)
+        title = t("selection.summary_title", title=event.title)
+    else:
+        title = t("summary.title", title=event.title)
+    lines: list[str] = [title, "", *answer_lines(items, t)]
     lines.append("")
     lines.append(t("summary.question"))
     return Html("\n".join(lines))
