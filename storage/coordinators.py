@@ -28,6 +28,10 @@ class Invite:
     created_at: datetime | None = None
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    #: What the invitation makes its opener (bot/staff/coordination.py: Coordinators.grants):
+    #: "coordinator" (of ``district``), "expert" (of ``event_id``).
+    role: str = "coordinator"
+    event_id: str | None = None
 
     def is_open(self, now: datetime) -> bool:
         """Neither used, nor revoked, nor expired."""
@@ -78,11 +82,14 @@ class CoordinatorRepo(Repo):
         created_by: int | None,
         now: datetime,
         expires_at: datetime,
+        *,
+        role: str = "coordinator",
+        event_id: str | None = None,
     ) -> None:
         await conn.execute(
-            "INSERT INTO invites (token, district, created_by, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (token, district, created_by, to_db(now), to_db(expires_at)),
+            "INSERT INTO invites (token, district, created_by, created_at, expires_at, role, "
+            "event_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (token, district, created_by, to_db(now), to_db(expires_at), role, event_id),
         )
 
     async def find_invite(self, conn: aiosqlite.Connection, token: str) -> Invite | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -29,6 +30,7 @@ from storage.coordinators import CoordinatorRepo
 from storage.coordinators import Invite as Invite  # re-exported for the views
 from storage.db import Database
 from storage.events import EventRepo
+from storage.experts import ExpertRepo
 from storage.models import Event, EventStatus, RegStatus
 from storage.participants import ParticipantRepo
 from storage.roster import Entry, RosterRepo
@@ -37,6 +39,10 @@ T = TypeVar("T")
 
 ALL = "all"  # the scope "the whole programme" where a district code could stand
 INVITE_PREFIX = "co_"
+#: The roles an invitation gives (``invites.role``); another role adds an entry to
+#: ``Coordinators.grants``.
+ROLE_COORDINATOR = "coordinator"
+ROLE_EXPERT = "expert"
 
 # --- coordinators and invitations ---------------------------------------------------------
 
@@ -77,6 +83,8 @@ class InviteOutcome:
 
 
 DEFAULT_INVITE_TTL = timedelta(days=7)
+#: Gives an invitation's role to its opener, inside the transaction that marks it used.
+Grant = Callable[[aiosqlite.Connection, Invite, int, datetime], Awaitable[None]]
 
 
 class Coordinators:
@@ -131,12 +139,28 @@ class Coordinators:
         result.sort(key=lambda c: (c.district is not None, c.district or "", c.created_at))
         return result
 
-    async def invite(self, district: str | None, created_by: int | None, now: datetime) -> str:
-        """A new one-time invitation; the deep-link payload is ``co_<token>``."""
+    async def invite(
+        self,
+        district: str | None,
+        created_by: int | None,
+        now: datetime,
+        *,
+        role: str = ROLE_COORDINATOR,
+        event_id: str | None = None,
+    ) -> str:
+        """A new one-time invitation; the deep-link payload is ``co_<token>``. ``role``: what
+        it makes its opener (a coordinator of ``district``, an expert of ``event_id``)."""
         token = secrets.token_urlsafe(16)  # 22 characters of [A-Za-z0-9_-]
         async with self.db.transaction() as conn:
             await self.repo.create_invite(
-                conn, token, district, created_by, now, now + self.invite_ttl
+                conn,
+                token,
+                district,
+                created_by,
+                now,
+                now + self.invite_ttl,
+                role=role,
+                event_id=event_id,
             )
         return token
 
@@ -165,8 +189,25 @@ class Coordinators:
             if refusal is not None or invite is None:
                 return InviteOutcome(None, refusal or InviteRefusal.BAD)
             await self.repo.mark_used(conn, token, user_id, now)
-            await self.repo.put(conn, user_id, invite.district, invite.created_by, now)
+            await self.grants[invite.role](conn, invite, user_id, now)
         return InviteOutcome(replace(invite, used_by=user_id))
+
+    # --- what an invitation gives, by its role: a new role adds one method and one entry ---
+
+    @property
+    def grants(self) -> dict[str, Grant]:
+        return {ROLE_COORDINATOR: self._grant_coordinator, ROLE_EXPERT: self._grant_expert}
+
+    async def _grant_coordinator(
+        self, conn: aiosqlite.Connection, invite: Invite, user_id: int, now: datetime
+    ) -> None:
+        await self.repo.put(conn, user_id, invite.district, invite.created_by, now)
+
+    async def _grant_expert(
+        self, conn: aiosqlite.Connection, invite: Invite, user_id: int, now: datetime
+    ) -> None:
+        assert invite.event_id is not None
+        await ExpertRepo(self.db).add(conn, invite.event_id, user_id, invite.created_by, now)
 
     async def _refusal(
         self, conn: aiosqlite.Connection, invite: Invite | None, now: datetime
@@ -177,9 +218,18 @@ class Coordinators:
             return InviteRefusal.REVOKED
         if invite.expires_at is not None and invite.expires_at <= now:
             return InviteRefusal.EXPIRED
-        if not await self._may_give(conn, invite.created_by, invite.district):
+        if invite.role not in self.grants:
+            return InviteRefusal.BAD
+        if not await self._may_give(conn, invite.created_by, await self._scope(conn, invite)):
             return InviteRefusal.CREATOR_GONE
         return None
+
+    async def _scope(self, conn: aiosqlite.Connection, invite: Invite) -> str | None:
+        """The district an invitation's author must cover: its own, or its event's."""
+        if invite.event_id is None:
+            return invite.district
+        event = await EventRepo(self.db).get(invite.event_id, conn)
+        return event.district if event is not None else invite.district
 
     async def _may_give(
         self, conn: aiosqlite.Connection, author: int | None, district: str | None

@@ -65,9 +65,13 @@ def help_text(role: Role, t: Translator) -> str:
     return "\n".join(parts)
 
 
-async def expert_start(db: Database, user_id: int, t: Translator) -> str:
-    """The line that leads an expert of a selection to /review ("" for everyone else)."""
-    return "\n" + t("review.start_hint") if await ExpertRepo(db).events_of(user_id) else ""
+async def expert_start(db: Database, user_id: int, role: Role, t: Translator) -> str:
+    """Selection (issue 9): the line that leads an expert to /review, and staff to /experts
+    ("" for everyone else)."""
+    lines = [t("experts.staff_hint")] if role.is_staff else []
+    if await ExpertRepo(db).events_of(user_id):
+        lines.append(t("review.start_hint"))
+    return "".join("\n" + line for line in lines)
 
 
 @routes.message(CommandStart())
@@ -81,7 +85,7 @@ async def start(
 ) -> None:
     assert message.from_user is not None
     resume_button = await resumable(state)
-    expert = await expert_start(db, message.from_user.id, t)
+    expert = await expert_start(db, message.from_user.id, role, t)
     await message.answer(
         t("start.welcome", name=message.from_user.first_name) + staff_start(role, t) + expert,
         reply_markup=keyboards.main_menu(t, resume=resume_button),

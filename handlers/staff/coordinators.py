@@ -7,6 +7,7 @@ it left: everything of someone who is not staff, and what a coordinator may not 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiogram import F
@@ -19,13 +20,23 @@ from magic_filter import MagicFilter
 from bot.config import Settings
 from bot.i18n import Html, Translator
 from bot.staff.commands import CommandMenus
-from bot.staff.coordination import ALL, INVITE_PREFIX, Coordinators, InviteRefusal, parse_scope
+from bot.staff.coordination import (
+    ALL,
+    INVITE_PREFIX,
+    ROLE_COORDINATOR,
+    ROLE_EXPERT,
+    Coordinators,
+    Invite,
+    InviteRefusal,
+    parse_scope,
+)
 from bot.staff.roles import Role
 from bot.timefmt import when
 from handlers.callbacks import AdmAction, CoordAdminCb, Menu, MenuCb
 from handlers.common_ui import show
 from handlers.keyboards import staff as kb
 from handlers.routing import Routes
+from handlers.selection.experts import expert_welcome
 from handlers.staff.common import (
     COMMANDS,
     PREFIX_RE,
@@ -55,6 +66,18 @@ def coordinators_of(db: Database, settings: Settings) -> Coordinators:
     )
 
 
+async def coordinator_welcome(invite: Invite, ctx: StaffContext) -> str:
+    return ctx.t("coord.invite_ok", scope=scope_name(invite.district, ctx.regions, ctx.t))
+
+
+#: What the opener of an invitation is told, by its role (the roles it gives are
+#: ``Coordinators.grants`` in bot/staff/coordination.py): a new role adds an entry here too.
+WELCOMES: dict[str, Callable[[Invite, StaffContext], Awaitable[str]]] = {
+    ROLE_COORDINATOR: coordinator_welcome,
+    ROLE_EXPERT: expert_welcome,
+}
+
+
 @routes.message(CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX)))
 async def accept_invite(
     message: Message, command: CommandObject, ctx: StaffContext, menus: CommandMenus | None = None
@@ -71,8 +94,7 @@ async def accept_invite(
         refusal = outcome.refusal or InviteRefusal.BAD
         await message.answer(t(f"coord.invite_{refusal.value}"))
         return
-    scope = scope_name(outcome.invite.district, ctx.regions, t)
-    await message.answer(t("coord.invite_ok", scope=scope))
+    await message.answer(await WELCOMES[outcome.invite.role](outcome.invite, ctx))
     if menus is not None:
         await menus.sync()  # the new coordinator's command menu
 
