@@ -444,3 +444,76 @@ def test_cli_in_process_reimport_and_empty_list(
     err = capsys.readouterr().err
     assert "cannot read" in err
     assert "Nothing was imported." in err
+
+
+# --- a selection block (issue 9) --------------------------------------------------------------
+
+SELECTION: dict[str, Any] = {
+    "seats": 40,
+    "reserve": 10,
+    "criteria": [
+        {
+            "id": "relevance",
+            "title": {"ru": "Актуальность проекта", "en": "Relevance"},
+            "weight": 2,
+            "max": 5,
+        },
+        {"id": "experience", "title": {"ru": "Опыт организации"}, "weight": 1, "max": 5},
+    ],
+    "reviews_per_application": 2,
+    "confirm_days": 5,
+}
+APPLICATION_FORM = [
+    {"id": "project", "type": "text", "prompt": "Опишите проект", "max_length": 3000},
+    {"id": "letter", "type": "file", "prompt": "Письмо поддержки", "required": False},
+]
+
+
+async def test_a_selection_block_and_a_file_question_are_read_and_stored(
+    db: Database, tmp_path: Path
+) -> None:
+    event = minimal(
+        id="ethnic",
+        selection=SELECTION,
+        questions=APPLICATION_FORM,
+        registration_deadline="2026-12-01T18:00:00",
+    )
+    [read] = read_events_file(write_yaml(tmp_path, [event]), MSK)
+    assert read.selection is not None and read.selection["seats"] == 40
+    await import_events(db, [read], NOW)
+    stored = await EventRepo(db).get("ethnic")
+    assert stored is not None and stored.selection == read.selection
+    assert stored.selection["criteria"][0]["weight"] == 2
+    questions = parse_questions(stored.questions)
+    assert questions[1].type is QuestionType.FILE and questions[0].limit == 3000
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"seats": 0}, "field selection.seats"),
+        ({"criteria": []}, "field selection.criteria"),
+        ({"criteria": [{"id": "Bad Id", "title": {"ru": "x"}}]}, "field selection.criteria"),
+        ({"criteria": [{"id": "a", "title": {"ru": "x"}, "max": 11}]}, "field selection.criteria"),
+        ({"criteria": [{"id": "a", "title": {"ru": "x"}, "weight": 0}]}, "selection.criteria"),
+        (
+            {"criteria": [{"id": "a", "title": {"ru": "x"}}, {"id": "a", "title": {"ru": "y"}}]},
+            "criteria ids must be unique",
+        ),
+        ({"reviews_per_application": 0}, "field selection.reviews_per_application"),
+        ({"confirm_days": 0}, "field selection.confirm_days"),
+        ({"seets": 40}, "field selection.seets"),
+    ],
+)
+def test_a_bad_selection_block_is_refused_naming_the_field(
+    tmp_path: Path, change: dict[str, Any], expected: str
+) -> None:
+    message = refused(tmp_path, minimal(id="bad-one", selection={**SELECTION, **change}))
+    assert message.startswith("event 'bad-one' (#3): ")
+    assert expected in message
+
+
+def test_a_text_answer_over_3000_characters_is_refused_in_the_file(tmp_path: Path) -> None:
+    question = {"id": "project", "type": "text", "prompt": "x", "max_length": 3001}
+    message = refused(tmp_path, minimal(id="bad-one", questions=[question]))
+    assert "max_length" in message
