@@ -9,13 +9,18 @@ import pytest
 
 from bot.cli.main import main
 from bot.config import Settings
+from bot.selection.reviewing import open_review
 from bot.staff.coordination import Coordinators
+from handlers.selection.callbacks import ReviewCb, RvAction
+from storage.applications import ApplicationRepo
 from storage.coordinators import CoordinatorRepo
+from storage.db import utcnow
 from storage.experts import ExpertRepo
+from storage.reviews import ReviewRepo
 from tests.support.coord import appoint, invite_token, staff
 from tests.support.people import Person
 from tests.support.running import RunningBot, make_event
-from tests.support.selection import selection_event
+from tests.support.selection import apply, selection_event
 from tests.support.stand_in import StandInServer
 
 pytestmark = pytest.mark.with_admin
@@ -119,3 +124,57 @@ async def test_an_expert_link_stops_working_when_its_author_leaves(
     reply = await vera.send(f"/start co_{token}")
     assert "эксперт отбора" not in reply.text
     assert not await ExpertRepo(running.db).is_expert("ethnic-2027", vera.id)
+
+
+async def test_a_coordinator_of_another_district_replaying_an_experts_buttons_gets_nothing(
+    running: RunningBot, server: StandInServer
+) -> None:
+    await running.add_events(selection_event())  # a Ural event
+    await appoint(running.db)
+    pavel = staff(server)["pfo"]
+    await pavel.send("/start")
+    vera = Person(server, 8406, "Вера")
+    await vera.send("/start")
+    async with running.db.transaction() as conn:
+        await ExpertRepo(running.db).add(conn, "ethnic-2027", vera.id, None, utcnow())
+    anna = Person(server, 8407, "Анна")
+    await apply(anna, project="Проект Анны")
+    found = await ApplicationRepo(running.db).get("ethnic-2027", anna.id)
+    assert found is not None
+    await open_review(running.db, "ethnic-2027", utcnow())
+    reply = await vera.send("/review")
+    assert "Проект Анны" in reply.text
+    for action in (RvAction.SCORE, RvAction.SAVE, RvAction.OTHERS, RvAction.CHANGE):
+        data = ReviewCb(action=action, app=found.id, c=0, v=3).pack()
+        reply = await pavel.click_data(data)
+        assert reply.alerts == ["Эта кнопка не для вас."]
+        assert "Проект Анны" not in reply.text
+    assert await ReviewRepo(running.db).of_application(found.id) == []
+
+
+async def test_an_expert_who_erases_loses_the_role_and_their_comments_not_their_scores(
+    running: RunningBot, server: StandInServer
+) -> None:
+    await running.add_events(selection_event())
+    vera = Person(server, 8408, "Вера")
+    await vera.send("/start")
+    async with running.db.transaction() as conn:
+        await ExpertRepo(running.db).add(conn, "ethnic-2027", vera.id, None, utcnow())
+    anna = Person(server, 8409, "Анна")
+    await apply(anna)
+    found = await ApplicationRepo(running.db).get("ethnic-2027", anna.id)
+    assert found is not None
+    await open_review(running.db, "ethnic-2027", utcnow())
+    await vera.send("/review")
+    await vera.click_data(ReviewCb(action=RvAction.SCORE, app=found.id, c=0, v=4).pack())
+    await vera.click_data(ReviewCb(action=RvAction.SCORE, app=found.id, c=1, v=2).pack())
+    await vera.send("Комментарий про бирюзовый чайник")
+    await vera.click("Сохранить оценку")
+    await vera.send("/profile")
+    await vera.click(lambda text: "🗑" in text)
+    reply = await vera.click("Да, удалить всё")
+    assert "роль эксперта" in reply.text
+    assert not await ExpertRepo(running.db).is_expert("ethnic-2027", vera.id)
+    review = await ReviewRepo(running.db).get(found.id, vera.id)
+    assert review is not None and review.comment is None
+    assert review.scores == {"relevance": 4, "experience": 2}
