@@ -41,14 +41,14 @@ class ExpertProgress:
     recused: int
 
 
-#: Applications still to be scored, for one expert: status applied, neither reviewed nor
-#: recused by them, and (with ``reviews_per_application`` = N, the second parameter) fewer
-#: than N reviews that are not recusals; fewest reviews first, then the oldest.
+#: Applications still to be scored, for one expert: status applied, not their own, neither
+#: reviewed nor recused by them, and (with ``reviews_per_application`` = N, the last two
+#: parameters) fewer than N reviews that are not recusals; fewest reviews first, then oldest.
 _QUEUE_SQL = """
 SELECT a.id,
        (SELECT count(*) FROM reviews r WHERE r.application_id = a.id AND r.recused = 0) AS done
 FROM applications a
-WHERE a.event_id = ? AND a.status = 'applied'
+WHERE a.event_id = ? AND a.status = 'applied' AND a.participant_id != ?
   AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.application_id = a.id AND r.expert_id = ?)
   AND (? IS NULL OR (SELECT count(*) FROM reviews r
                      WHERE r.application_id = a.id AND r.recused = 0) < ?)
@@ -97,7 +97,7 @@ class ReviewRepo(Repo):
     async def queue(self, event_id: str, expert_id: int, per_application: int | None) -> list[int]:
         """The ids of the applications waiting for this expert, in the order to score them."""
         rows = await self.db.fetchall(
-            _QUEUE_SQL, (event_id, expert_id, per_application, per_application)
+            _QUEUE_SQL, (event_id, expert_id, expert_id, per_application, per_application)
         )
         return [int(r[0]) for r in rows]
 

@@ -258,3 +258,26 @@ async def test_a_restart_in_the_middle_of_scoring_keeps_the_scores_given(
         saved = await ReviewRepo(running.db).get(anna_app, vera.id)
         assert saved is not None and saved.scores == {"relevance": 3, "experience": 1}
         assert saved.comment == "Хороший проект"
+
+
+async def test_review_in_the_middle_of_a_questionnaire_keeps_its_answers_and_not_own_app(
+    running: RunningBot, people: dict[str, Person]
+) -> None:
+    """An expert who applied is not given their own application; opening /review in the
+    middle of another registration keeps what they typed as a draft."""
+    from tests.support.running import make_event
+
+    await running.add_events(selection_event(), make_event())
+    vera = people["vera"]
+    await add_expert(running, vera)
+    await apply(vera, project="Проект самой Веры")
+    await apply(people["anna"], project="Проект Анны")
+    await open_review(running.db, EVENT, utcnow())
+    await vera.send("/start ev_ufo-online")  # known profile: straight to the summary
+    reply = await vera.send("/review")
+    assert "Проект Анны" in reply.text and "осталось 1 из 1" in reply.text
+    assert "Проект самой Веры" not in reply.text
+    anna_app = await app_id(running, people["anna"])
+    await score_all(vera, anna_app, 1, 1)
+    reply = await vera.click("Сохранить оценку")
+    assert "Оценка сохранена" in reply.text

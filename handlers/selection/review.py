@@ -26,7 +26,7 @@ from bot.selection.reviewing import COMMENT_MAX, Reviewing, ReviewRefused, Targe
 from bot.timefmt import when
 from handlers.common_ui import show
 from handlers.participant.context import drop_buttons
-from handlers.participant.dialog import DialogData
+from handlers.participant.dialog import DialogData, keep_draft
 from handlers.routing import Routes
 from handlers.selection import keyboards as skb
 from handlers.selection import views as sviews
@@ -143,6 +143,11 @@ async def start_scoring(
 ) -> None:
     """The scoring message; the draft (scores given before, for a change) in the FSM."""
     own = await rctx.service.own(target, me)
+    if await state.get_state() not in (None, ReviewState.scoring.state):
+        # A questionnaire was open: what it collected is kept as a draft, as on any detour.
+        await keep_draft(state)
+        own_keys = {k: v for k, v in draft.dump().items() if k.startswith("rv_")}
+        draft = ReviewDraft.model_validate({**(await state.get_data()), **own_keys})
     draft.rv_app = target.application.id
     draft.rv_scores = dict(own.scores) if own and not own.recused else {}
     draft.rv_comment = own.comment if own else None
