@@ -178,3 +178,20 @@ async def test_an_expert_who_erases_loses_the_role_and_their_comments_not_their_
     review = await ReviewRepo(running.db).get(found.id, vera.id)
     assert review is not None and review.comment is None
     assert review.scores == {"relevance": 4, "experience": 2}
+
+
+async def test_the_admin_sees_and_revokes_an_expert_invitation(
+    running: RunningBot, server: StandInServer
+) -> None:
+    await running.add_events(selection_event())
+    anna = staff(server)["admin"]
+    await anna.send("/experts")
+    await anna.click(lambda text: "ЭтНик" in text)
+    token = invite_token((await anna.click("Пригласить эксперта")).text)
+    await anna.send("/coordinators")
+    reply = await anna.click("Открытые приглашения")
+    assert "эксперт отбора ethnic-2027" in reply.text
+    await anna.click(lambda text: "эксперт отбора ethnic-2027" in text)
+    vera = Person(server, 8410, "Вера")
+    reply = await vera.send(f"/start co_{token}")
+    assert not await ExpertRepo(running.db).is_expert("ethnic-2027", vera.id)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.registration.regions import DISTRICT_CODES, default_regions
-from bot.staff.coordination import INVITE_PREFIX, Coordinators, parse_scope
+from bot.staff.coordination import INVITE_PREFIX, Coordinators, Invite, parse_scope
 from storage.db import Database, utcnow
 
 if TYPE_CHECKING:
@@ -56,6 +56,13 @@ def add_parser(sub: Subparsers) -> None:
     revoke.add_argument(
         "token", metavar="TOKEN", help="the token (as `invites` prints it) or the whole link"
     )
+
+
+def _what(invite: Invite, scope: Callable[[str | None], str]) -> str:
+    """A coordinator's zone, or the event an expert's invitation is for (issue 9)."""
+    if invite.event_id is not None:
+        return f"{invite.role} of {invite.event_id}"
+    return scope(invite.district)
 
 
 def _token(text: str) -> str:
@@ -132,7 +139,7 @@ async def _invites(
     for i in items:
         author = i.created_by if i.created_by is not None else "command line"
         print(
-            f"{i.token}\t{scope(i.district)}\tby {author}\t"
+            f"{i.token}\t{_what(i, scope)}\tby {author}\t"
             f"made {moment(i.created_at)}\tvalid until {moment(i.expires_at)}"
         )
     return 0

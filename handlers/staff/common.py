@@ -16,6 +16,7 @@ from bot.i18n import Translator
 from bot.registration.regions import Regions
 from handlers.participant.dialog import KEPT_KEYS, keep_draft
 from handlers.states import Questionnaire
+from storage.coordinators import Invite
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -51,6 +52,14 @@ def scope_name(district: str | None, regions: Regions, t: Translator) -> str:
         return t.plain("coord.scope_all")
     found = regions.district(district)
     return found.name(t.locale) if found else district
+
+
+def invite_scope(invite: Invite, regions: Regions, t: Translator) -> str:
+    """What an invitation gives, as a list of them says it: a coordinator's zone, or the
+    event an expert's invitation is for (issue 9)."""
+    if invite.event_id is not None:
+        return t.plain("experts.invite_scope", event_id=invite.event_id)
+    return scope_name(invite.district, regions, t)
 
 
 async def enter(state: FSMContext, new_state: Any, **values: Any) -> None:

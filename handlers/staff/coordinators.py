@@ -41,6 +41,7 @@ from handlers.staff.common import (
     COMMANDS,
     PREFIX_RE,
     invite_link,
+    invite_scope,
     leave,
     not_command,
     scope_name,
@@ -116,7 +117,7 @@ async def send_invites(callback: CallbackQuery, ctx: StaffContext) -> None:
     t, regions = ctx.t, ctx.regions
     items = await coordinators_of(ctx.db, ctx.settings).open_invites(utcnow())
     text = views.invites(items, t, regions, ctx.settings.zone)
-    buttons = [(i.id, scope_name(i.district, regions, t)) for i in items]
+    buttons = [(i.id, invite_scope(i, regions, t)) for i in items]
     await show(callback, text, kb.admin_invites(buttons, t))
 
 

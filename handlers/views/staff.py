@@ -13,7 +13,7 @@ from bot.registration.regions import Regions
 from bot.staff.coordination import CoordinatorInfo, Invite, RosterRow
 from bot.staff.stats import Summary
 from bot.timefmt import duration, short_date, when
-from handlers.staff.common import scope_name
+from handlers.staff.common import invite_scope, scope_name
 from handlers.views.participant import cut
 from storage.models import Event, EventCounts, EventStatus, RegStatus
 
@@ -223,7 +223,7 @@ def invites(items: list[Invite], t: Translator, regions: Regions, zone: ZoneInfo
             t(
                 "coord.invites_row",
                 n=invite.id,
-                scope=scope_name(invite.district, regions, t),
+                scope=invite_scope(invite, regions, t),
                 created=_when(invite.created_at, t, zone),
                 until=_when(invite.expires_at, t, zone),
             )
