@@ -182,3 +182,18 @@ async def test_erasure_removes_the_application_its_file_reference_and_its_review
     after = contents()
     assert [s for s in strings if s.encode() in after] == []
     assert await ApplicationRepo(running.db).get("ethnic-2027", person.id) is None
+
+
+async def test_a_change_from_the_chat_keeps_the_selection_block(running: RunningBot) -> None:
+    """Regression: EventDesk.change rebuilt the event without its selection block, so
+    changing a selection event's title in /coord turned it into an ordinary event."""
+    from bot.events.input import EventField
+    from bot.staff.coordination import EventDesk
+    from storage.events import EventRepo
+
+    event = selection_event()
+    await running.add_events(event)
+    await EventDesk(running.db).change(event, EventField.TITLE, "ЭтНик-2027", utcnow())
+    stored = await EventRepo(running.db).get(event.id)
+    assert stored is not None and stored.title == "ЭтНик-2027"
+    assert stored.selection == event.selection

@@ -337,6 +337,7 @@ def event_from_draft(draft: Draft, event_id: str, base: Event | None = None) -> 
             questions=base.questions,
             reminders=base.reminders,
             status=base.status,
+            selection=base.selection,  # a change from the chat keeps the selection (issue 9)
         )
     try:
         checked = EventSpec.model_validate(spec)
