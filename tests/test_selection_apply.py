@@ -196,4 +196,6 @@ async def test_a_change_from_the_chat_keeps_the_selection_block(running: Running
     await EventDesk(running.db).change(event, EventField.TITLE, "ЭтНик-2027", utcnow())
     stored = await EventRepo(running.db).get(event.id)
     assert stored is not None and stored.title == "ЭтНик-2027"
-    assert stored.selection == event.selection
+    assert stored.selection is not None and event.selection is not None
+    assert stored.selection["criteria"] == event.selection["criteria"]
+    assert stored.selection["seats"] == event.selection["seats"]
