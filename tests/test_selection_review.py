@@ -281,3 +281,39 @@ async def test_review_in_the_middle_of_a_questionnaire_keeps_its_answers_and_not
     await score_all(vera, anna_app, 1, 1)
     reply = await vera.click("Сохранить оценку")
     assert "Оценка сохранена" in reply.text
+
+
+async def test_what_applicants_typed_reaches_the_expert_escaped_and_in_full(
+    running: RunningBot, people: dict[str, Person]
+) -> None:
+    await running.add_events(selection_event())
+    vera = people["vera"]
+    await add_expert(running, vera)
+    tricky = "<b>Дом & сад</b> " + "очень длинный ответ " * 140  # ~2,800 characters
+    await apply(people["anna"], project=tricky)
+    await open_review(running.db, EVENT, utcnow())
+    reply = await vera.send("/review")
+    assert not reply.errors
+    assert "<b>Дом & сад</b>" in reply.text  # shown as typed, not as markup
+    assert reply.text.count("очень длинный ответ") == 140  # not cut for the expert
+
+
+def test_long_applications_are_split_under_telegrams_limit() -> None:
+    from bot.i18n import translator
+    from bot.registration.form import parse_questions
+    from bot.registration.regions import default_regions
+    from bot.selection.reviewing import Queue
+    from handlers.selection.views import ReviewPage, review_chunks
+
+    questions = parse_questions(
+        [
+            {"id": f"q{n}", "type": "text", "prompt": f"Вопрос {n}", "max_length": 3000}
+            for n in range(5)
+        ]
+    )
+    answers = {f"q{n}": "ж" * 3000 for n in range(5)}
+    page = ReviewPage(7, Queue(7, 3, 10), questions, answers)
+    chunks = review_chunks(page, translator("ru"), default_regions())
+    assert len(chunks) == 5
+    assert all(len(chunk) < 4096 for chunk in chunks)
+    assert sum(chunk.count("ж") for chunk in chunks) == 15000
