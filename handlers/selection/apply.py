@@ -90,8 +90,7 @@ async def confirm_application(
         await drop_buttons(callback)
         await ctx.say(ctx.t(f"closed.{exc.reason.value}"), keyboards.main_menu(ctx.t))
         return
-    await state.set_state(None)
-    await state.set_data((await QuestionnaireData.load(state)).kept())
+    await state.clear()  # the answers are stored: no copy stays in the dialog's data
     await drop_buttons(callback)
     until = Html(when(application_deadline(event), ctx.t))
     if outcome.already:
