@@ -19,7 +19,7 @@ from storage.experts import ExpertRepo
 from storage.reviews import ReviewRepo
 from tests.support.coord import appoint, invite_token, staff
 from tests.support.people import Person
-from tests.support.running import RunningBot, make_event
+from tests.support.running import MSK, RunningBot, make_event
 from tests.support.selection import apply, selection_event
 from tests.support.stand_in import StandInServer
 
@@ -195,3 +195,42 @@ async def test_the_admin_sees_and_revokes_an_expert_invitation(
     vera = Person(server, 8410, "Вера")
     reply = await vera.send(f"/start co_{token}")
     assert not await ExpertRepo(running.db).is_expert("ethnic-2027", vera.id)
+
+
+async def test_a_new_event_is_made_a_selection_in_its_last_optional_step(
+    running: RunningBot, server: StandInServer
+) -> None:
+    from datetime import timedelta
+
+    from storage.events import EventRepo
+
+    await appoint(running.db)
+    ulyana = staff(server)["ufo"]
+    await ulyana.send("/newevent")
+    await ulyana.send("Конкурс лидеров НКО")
+    await ulyana.click("Вебинар")
+    starts = (utcnow() + timedelta(days=20)).astimezone(MSK)
+    await ulyana.send(starts.strftime("%d.%m.%Y 11:00"))
+    await ulyana.send("90")
+    await ulyana.send("https://meet.example.org/w")
+    for _ in range(3):
+        await ulyana.click("Пропустить")
+    reply = await ulyana.click("Создать")
+    assert "🏅 Сделать отбором (заявки и эксперты)" in reply.buttons
+    [event] = await EventRepo(running.db).all()
+    pavel = staff(server)["pfo"]  # another district: refused, nothing changes
+    await pavel.send("/start")
+    reply = await pavel.click_data(f"sx1:{event.id}")
+    assert reply.alerts and "нельзя сделать отбором" in reply.alerts[0]
+    reply = await ulyana.click("Сделать отбором")
+    assert "Сколько мест" in reply.text
+    reply = await ulyana.send("сорок")
+    assert "Не понял" in reply.text
+    reply = await ulyana.send("40 10")
+    assert "теперь отбор: мест 40, резерв 10" in reply.text
+    stored = await EventRepo(running.db).get(event.id)
+    assert stored is not None and stored.selection is not None
+    assert stored.selection["seats"] == 40 and stored.selection["reserve"] == 10
+    assert [c["id"] for c in stored.selection["criteria"]] == ["overall"]
+    reply = await ulyana.click_data(f"sx1:{event.id}")  # once only
+    assert reply.alerts

@@ -60,3 +60,9 @@ class ExpertsCb(CallbackData, prefix="xp1"):
 
     event_id: EventId
     invite: bool = False
+
+
+class MakeSelectionCb(CallbackData, prefix="sx1"):
+    """/newevent's optional last step: make the new event a selection."""
+
+    event_id: EventId

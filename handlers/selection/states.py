@@ -8,3 +8,9 @@ class Reviewing(StatesGroup):
     (handlers/selection/review.py: ReviewDraft), so a restart loses nothing."""
 
     scoring = State()
+
+
+class MakeSelection(StatesGroup):
+    """A coordinator turning a new event into a selection: seats and reserve typed."""
+
+    seats = State()

@@ -30,6 +30,7 @@ from bot.staff.roles import Role
 from handlers.callbacks import Menu, MenuCb, NeAction, NewEventCb
 from handlers.keyboards import staff as kb
 from handlers.routing import Routes
+from handlers.selection.newevent import offer
 from handlers.staff.common import enter, event_link, leave, not_command
 from handlers.staff.context import StaffContext
 from handlers.staff.dialogs import NewEventDraft
@@ -277,5 +278,6 @@ async def send_created(chat_id: int, event: Event, ctx: StaffContext) -> None:
     await ctx.bot.send_message(
         chat_id,
         Html(ctx.t("newevent.created") + "\n\n" + text),
-        reply_markup=kb.event_card(event, ctx.t, can_change=True),
+        # Issue 9: "make it a selection" (handlers/selection/newevent.py) on top.
+        reply_markup=offer(kb.event_card(event, ctx.t, can_change=True), event, ctx.t),
     )
