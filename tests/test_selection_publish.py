@@ -287,3 +287,24 @@ async def test_others_replaying_an_applicants_buttons_learn_nothing(
             assert "не для вас" in alerts
     assert (await statuses(running))[5001] == "accepted"
     assert await RegistrationRepo(running.db).get(EVENT, 5001) is None
+
+
+async def test_delete_my_data_takes_the_application_its_reviews_and_queued_news(
+    running: RunningBot, server: StandInServer
+) -> None:
+    """The rows of the decisions hang on the application, which hangs on the person: "Delete
+    my data" removes them all; the news already sent keeps no trace of who it went to."""
+    people = await published(running, server)
+    await people[5002].click("Подтверждаю участие")
+    await running.registration.erase_participant(5002)
+    apps = {a.participant_id for a in await DecisionRepo(running.db).applications(EVENT)}
+    assert 5002 not in apps and len(apps) == 4
+    for sql in (
+        "SELECT count(*) FROM reviews r LEFT JOIN applications a ON a.id = r.application_id "
+        "WHERE a.id IS NULL",
+        "SELECT count(*) FROM outbox WHERE chat_id = 5002",
+        "SELECT count(*) FROM registrations WHERE participant_id = 5002",
+        "SELECT count(*) FROM answers WHERE participant_id = 5002",
+    ):
+        row = await running.db.fetchone(sql)
+        assert row is not None and row[0] == 0, sql

@@ -19,13 +19,14 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from pydantic import Field
 
+from bot.delivery.reminders import plan_now
 from bot.i18n import Html, Translator, translator
 from bot.selection import confirm as service
 from bot.selection.publish import News
 from bot.timefmt import when
 from handlers.routing import Routes
 from storage.db import Database, utcnow
-from storage.decisions import Application, DecisionRepo
+from storage.decisions import Application, AppStatus, DecisionRepo
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
 from storage.outbox import OutItem
@@ -112,7 +113,7 @@ async def render_decision(bot: Bot, item: OutItem, db: Database) -> bool:
     person = await ParticipantRepo(db).get(item.chat_id)
     t = translator(person.language if person else "ru")
     zone = person.timezone if person else None
-    markup = answer_buttons(app.id, t) if news.status.value == "accepted" else None
+    markup = answer_buttons(app.id, t) if news.status is AppStatus.ACCEPTED else None
     await bot.send_message(item.chat_id, news_text(news, event, app, t, zone), reply_markup=markup)
     return True
 
@@ -141,10 +142,17 @@ async def _tell(callback: CallbackQuery, answer: service.Answer, t: Translator) 
 
 @routes.callback_query(ApplicantCb.filter(F.action == ApAction.CONFIRM))
 async def confirm_seat(
-    callback: CallbackQuery, callback_data: ApplicantCb, t: Translator, db: Database
+    callback: CallbackQuery,
+    callback_data: ApplicantCb,
+    t: Translator,
+    db: Database,
+    runtime: Runtime | None = None,
 ) -> None:
+    """Confirmed: registered, so the reminders are planned now as for any registration."""
     answer = await service.confirm(db, callback_data.app, callback.from_user.id, utcnow())
     await _tell(callback, answer, t)
+    if answer.reply is service.Reply.CONFIRMED:
+        await plan_now(runtime)
 
 
 @routes.callback_query(ApplicantCb.filter(F.action == ApAction.DECLINE))
