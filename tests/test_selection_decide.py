@@ -17,6 +17,7 @@ import pytest
 
 from bot.config import Settings
 from bot.selection.decisions import change, decide
+from handlers.selection.decision_buttons import SdAction, SelEventCb
 from storage.db import Database
 from storage.decisions import Decision, DecisionRepo
 from tests.support.coord import coordinator, open_event, staff
@@ -260,3 +261,35 @@ async def test_export_csv_xlsx_and_the_document(
     chat = openpyxl.load_workbook(io.BytesIO(document.content)).active
     assert chat is not None
     assert [list(r) for r in chat.iter_rows(values_only=True)] == values
+
+
+async def test_the_words_to_the_rejected(running: RunningBot, server: StandInServer) -> None:
+    ulyana = await open_selection(running, server)
+    await ulyana.click("Слова для не прошедших")
+    reply = await ulyana.send_sticker()
+    assert "отправьте текст" in reply.text
+    reply = await ulyana.send("Очень " * 200)
+    assert "Слишком длинно: 1200 знаков, можно до 1000" in reply.text
+    reply = await ulyana.send("Спасибо всем & до встречи")
+    assert "Текст сохранён" in reply.text and "Отбор:" in reply.text
+    notes = {a.note for a in await DecisionRepo(running.db).applications(EVENT)}
+    assert notes == {"Спасибо всем & до встречи"}
+    await ulyana.click("Слова для не прошедших")
+    reply = await ulyana.send("-")
+    assert "убран" in reply.text
+    assert {a.note for a in await DecisionRepo(running.db).applications(EVENT)} == {None}
+
+
+async def test_an_ordinary_event_has_no_selection_button(
+    running: RunningBot, server: StandInServer
+) -> None:
+    from tests.support.running import make_event
+
+    await running.add_events(make_event("ufo-online"))
+    ulyana = await coordinator(running, server)
+    card = await open_event(ulyana, "УФО")
+    assert "🏆 Отбор" not in card.buttons
+    reply = await ulyana.click_data(
+        SelEventCb(action=SdAction.SCREEN, event_id="ufo-online").pack()
+    )
+    assert "не найдено" in " ".join(reply.alerts) and not reply.messages

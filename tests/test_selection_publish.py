@@ -8,6 +8,7 @@ buttons change nothing."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from bot.timefmt import when
 from storage.db import to_db, utcnow
 from storage.decisions import AppStatus, DecisionRepo
 from storage.events import RegistrationRepo
-from storage.models import RegStatus
+from storage.models import EventStatus, RegStatus
 from tests.support.broadcast import wait_until
 from tests.support.coord import coordinator, open_event
 from tests.support.people import Person
@@ -94,6 +95,9 @@ async def test_publishing_from_the_chat_tells_each_applicant_once(
     reply = await ulyana.click("Опубликовать решения")
     assert "Принять лучших" in " ".join(reply.alerts)  # nothing decided yet: refused
     await ulyana.click("Принять лучших")
+    await ulyana.click("5. Заявитель5 Иван")
+    to_reserve = button_data(ulyana, "В резерв")  # kept for after publishing
+    await ulyana.click("К отбору")
     await ulyana.click("Слова для не прошедших")
     reply = await ulyana.send(NOTE)
     assert "Текст сохранён" in reply.text
@@ -137,6 +141,9 @@ async def test_publishing_from_the_chat_tells_each_applicant_once(
 
     reply = await ulyana.click_data(publish_yes)  # the old button, pressed again
     assert "уже были опубликованы раньше" in reply.text
+    reply = await ulyana.click_data(to_reserve)  # a decision changed after publishing
+    assert "Решения уже опубликованы" in " ".join(reply.alerts)
+    assert (await statuses(running))[5005] == "rejected"
     assert await outbox_rows(running) == 5
     await server.wait_idle()
     assert sent(server) == Counter(dict.fromkeys(APPLICANTS, 1))
@@ -308,3 +315,15 @@ async def test_delete_my_data_takes_the_application_its_reviews_and_queued_news(
     ):
         row = await running.db.fetchone(sql)
         assert row is not None and row[0] == 0, sql
+
+
+async def test_no_answers_once_the_event_is_cancelled(
+    running: RunningBot, server: StandInServer
+) -> None:
+    people = await published(running, server)
+    event = selection_event()
+    await running.add_events(dataclasses.replace(event, status=EventStatus.CANCELLED))
+    reply = await people[5001].click("Подтверждаю участие")
+    assert "больше не действует" in " ".join(reply.alerts)
+    assert (await statuses(running))[5001] == "accepted"
+    assert await RegistrationRepo(running.db).get(EVENT, 5001) is None

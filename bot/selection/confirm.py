@@ -74,12 +74,29 @@ def refusal(app: Application | None, participant_id: int, now: datetime) -> Repl
     return None
 
 
+async def _refused(
+    conn: aiosqlite.Connection,
+    db: Database,
+    app: Application | None,
+    participant_id: int,
+    now: datetime,
+) -> Reply | None:
+    """:func:`refusal`, and an event cancelled or begun takes no answers any more."""
+    refused = refusal(app, participant_id, now)
+    if refused is not None or app is None:
+        return refused
+    event = await EventRepo(db).get(app.event_id, conn)
+    if event is None or event.status is EventStatus.CANCELLED or event.starts_at <= now:
+        return Reply.GONE
+    return None
+
+
 async def confirm(db: Database, application_id: int, participant_id: int, now: datetime) -> Answer:
     """ "Подтверждаю участие": confirmed, and registered for the event."""
     repo = DecisionRepo(db)
     async with db.transaction() as conn:
         app = await repo.get(application_id, conn)
-        refused = refusal(app, participant_id, now)
+        refused = await _refused(conn, db, app, participant_id, now)
         if refused is not None:
             return Answer(refused, app.event_id if app else None)
         assert app is not None
@@ -98,7 +115,7 @@ async def decline(db: Database, application_id: int, participant_id: int, now: d
     repo = DecisionRepo(db)
     async with db.transaction() as conn:
         app = await repo.get(application_id, conn)
-        refused = refusal(app, participant_id, now)
+        refused = await _refused(conn, db, app, participant_id, now)
         if refused is not None:
             return Answer(refused, app.event_id if app else None)
         assert app is not None
