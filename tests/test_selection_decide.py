@@ -203,6 +203,11 @@ async def test_decide_from_the_command_line(
     }
     code, _, err = await cli(tmp_path, running.settings, "decide", "--event", "nope")
     assert code == 1 and "no event with this id" in err
+    code, out, err = await cli(tmp_path, running.settings, "open-review", "--event", EVENT)
+    assert code == 0 and "reviewing is open now" in out, err
+    code, out, err = await cli(tmp_path, running.settings, "open-review", "--event", EVENT)
+    assert code == 0 and "reviewing was open already" in out, err
+    assert (await DecisionRepo(running.db).times(EVENT)).review_opened_at is not None
 
 
 async def test_decide_and_change_as_services(tmp_path: Path) -> None:
