@@ -30,6 +30,8 @@ from bot.registration.form import Form, default_form, load_form
 from bot.registration.regions import Regions, default_regions
 from bot.registration.service import RegistrationService
 from bot.runtime import Feature, Launcher, Runtime
+from bot.selection import confirm as selection_confirm
+from bot.selection.publish import KIND_SELECTION
 from bot.staff import commands
 from bot.staff.commands import COMMANDS as PARTICIPANT_COMMANDS
 from bot.telegram import create_bot
@@ -38,6 +40,7 @@ from handlers.middlewares import ParticipantMiddleware
 from handlers.participant.feedback import render_feedback
 from handlers.participant.notify import render_promoted
 from handlers.participant.reminders import render_cancelled, render_notice, render_reminder
+from handlers.selection.confirm import render_decision
 from handlers.throttle import ThrottleMiddleware, install_throttle
 from handlers.views.broadcast import StatusView
 from storage.db import Database, utcnow
@@ -59,6 +62,14 @@ def participant_renderers(runtime: Runtime) -> None:
     sender.register(KIND_FEEDBACK, lambda bot, item: render_feedback(bot, item, db))
 
 
+def selection_decisions(runtime: Runtime) -> None:
+    """Issue 9: the messages about selection decisions, and the job that expires the seats
+    not confirmed in time (passing them down the reserve list)."""
+    db = runtime.db
+    runtime.sender.register(KIND_SELECTION, lambda bot, item: render_decision(bot, item, db))
+    selection_confirm.setup(runtime)
+
+
 def announcements(runtime: Runtime) -> None:
     """The broadcaster, showing its progress through the handlers' status message."""
     settings = runtime.settings
@@ -73,6 +84,7 @@ FEATURES: tuple[Feature, ...] = (
     announcements,
     drafts.setup,
     commands.setup,
+    selection_decisions,
 )
 
 

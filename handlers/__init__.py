@@ -19,6 +19,8 @@ from handlers.participant import (
     reminders,
     start,
 )
+from handlers.selection import confirm as selection_confirm
+from handlers.selection import coordinator as selection_coordinator
 from handlers.staff import broadcast, coordinators, edit, new_event, scope, stats
 from handlers.staff import events as staff_events
 from handlers.staff.context import staff_context
@@ -54,6 +56,10 @@ def feature_routers() -> list[Router]:
         # after it, so the refusals see only what it left.
         staff_router(),
         with_context(coordinators.routes.build()),
+        # Issue 9: the refusal of the "Отбор" buttons to whoever is not staff, and the
+        # accepted applicants' "Подтверждаю участие" / "Не смогу" (for anybody).
+        selection_coordinator.refusals.build(),
+        selection_confirm.routes.build(),
         # Commands and menu buttons come before the questionnaire, so /cancel, /help, /my ...
         # work in the middle of a dialog; the questionnaire takes plain answers only.
         start.routes.build(),
@@ -97,6 +103,7 @@ def staff_router() -> Router:
         stats.routes.build(),
         admin,
         broadcast.routes.build(),
+        selection_coordinator.routes.build(),  # issue 9: "Отбор" (before the scope refusal)
         scope.routes.build(),
     )
     return staff

@@ -14,10 +14,13 @@ from bot.events.input import OPTIONAL, EventField, EventProblem
 from bot.i18n import LOCALES, read_catalog, translator
 from bot.registration.form import Problem
 from bot.registration.service import Closed
+from bot.selection.confirm import Reply as SelectionReply
+from bot.selection.decisions import Why as SelectionWhy
 from bot.selection.reviewing import ReviewClosed
 from bot.staff.commands import ADMIN_COMMANDS, EXPERT_COMMANDS, STAFF_COMMANDS
 from bot.staff.coordination import InviteRefusal
 from storage.applications import AppStatus
+from storage.decisions import Decision
 from storage.models import RegStatus
 from tests.support.process import ROOT
 from tests.support.stand_in import parse_html
@@ -44,6 +47,12 @@ DYNAMIC = (
     | {f"edit.clear.{f.value}" for f in OPTIONAL}
     | {f"notice.field.{f}" for f in WATCHED}
     | {f"coord.invite_{r.value}" for r in InviteRefusal}
+    # issue 9, the selection's decisions (handlers/selection/coordinator.py, confirm.py)
+    | {f"seldec.why.{w.value}" for w in SelectionWhy}
+    | {f"seldec.reply.{r.value}" for r in SelectionReply}
+    | {f"seldec.status.{s.value}" for s in AppStatus}
+    | {f"seldec.draft.{d.value}" for d in Decision}
+    | {f"seldec.btn.set_{d.value}" for d in Decision}
     | {
         "done.registered",
         "done.waitlisted",

@@ -11,6 +11,7 @@ import sqlite3
 import sys
 
 from bot.cli import broadcast, coordinators, events, experts, export
+from bot.cli import selection as selection_cli  # issue 9: decide, publish, export
 from bot.cli.command import Command
 from bot.config import Settings, load_settings_or_exit
 from storage.db import SchemaTooNewError
@@ -22,6 +23,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(coordinators.COMMAND, coordinators.add_parser, coordinators.run),
     Command(broadcast.COMMAND, broadcast.add_parser, broadcast.run),
     Command(experts.COMMAND, experts.add_parser, experts.run),
+    Command(selection_cli.COMMAND, selection_cli.add_parser, selection_cli.run),
 )
 
 

@@ -17,6 +17,7 @@ from bot.staff.roles import Role
 from bot.timefmt import short_date
 from handlers import callbacks as cb
 from handlers.keyboards.participant import _cut, short_district
+from handlers.selection.decision_buttons import entry as selection_entry
 from storage.models import Event, EventStatus
 
 
@@ -87,6 +88,9 @@ def event_card(event: Event, t: Translator, *, can_change: bool) -> InlineKeyboa
     )
     kb.row(_button(t.plain("coord.sheet"), press(cb.CoAction.SHEET)))
     kb.row(_button(t.plain("coord.event_stats"), press(cb.CoAction.STATS)))
+    # Issue 9: a selection event's "Отбор" (handlers/selection/coordinator.py).
+    if event.selection is not None:
+        kb.row(_button(t.plain("seldec.open"), selection_entry(event.id)))
     if can_change:
         kb.row(
             _button(t.plain("coord.edit"), press(cb.CoAction.EDIT)),
