@@ -214,15 +214,6 @@ class DecisionRepo(Repo):
         return cur.rowcount
 
     @staticmethod
-    async def open_review(conn: aiosqlite.Connection, event_id: str, now: datetime) -> bool:
-        """Reviewing opens now (before the deadline); False if it was open already."""
-        cur = await conn.execute(
-            "UPDATE events SET review_opened_at = ? WHERE id = ? AND review_opened_at IS NULL",
-            (to_db(now), event_id),
-        )
-        return cur.rowcount > 0
-
-    @staticmethod
     async def mark_published(conn: aiosqlite.Connection, event_id: str, now: datetime) -> bool:
         """Set once: False when the decisions were published already."""
         cur = await conn.execute(

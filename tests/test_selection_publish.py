@@ -21,8 +21,9 @@ from bot.selection.confirm import ConfirmExpiry, expire_due
 from bot.selection.decisions import decide
 from bot.selection.publish import publish
 from bot.timefmt import when
+from storage.applications import AppStatus
 from storage.db import to_db, utcnow
-from storage.decisions import AppStatus, DecisionRepo
+from storage.decisions import DecisionRepo
 from storage.events import RegistrationRepo
 from storage.models import EventStatus, RegStatus
 from tests.support.broadcast import wait_until

@@ -28,8 +28,8 @@ from bot.events.files import import_events
 from bot.selection.config import SelectionSpec
 from bot.selection.decisions import board
 from bot.selection.ranking import Entry, Scored, application_share, expert_share, percent, rank
+from storage.applications import AppStatus
 from storage.db import Database, utcnow
-from storage.decisions import AppStatus
 from tests.support.running import make_event
 from tests.support.selection_seed import application, expert, review, scores, selection_event
 

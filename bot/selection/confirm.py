@@ -24,8 +24,9 @@ from bot.jobs import every
 from bot.resilience import Backoff, guarded
 from bot.selection.config import SelectionSpec
 from bot.selection.publish import News, news_item, tell
+from storage.applications import AppStatus
 from storage.db import Database, utcnow
-from storage.decisions import Application, AppStatus, DecisionRepo
+from storage.decisions import Application, DecisionRepo
 from storage.events import EventRepo, RegistrationRepo
 from storage.models import EventStatus, RegStatus
 

@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.refusal import Refused
+from bot.selection import reviewing
 from bot.selection.config import SelectionSpec
 from bot.selection.ranking import Entry, Ranked, Scored, rank
+from storage.applications import AppStatus
 from storage.db import Database, utcnow
 from storage.decisions import (
     Application,
-    AppStatus,
     Decision,
     DecisionRepo,
     DraftUpdate,
@@ -273,8 +274,7 @@ async def set_note(db: Database, event_id: str, note: str | None) -> int:
 async def open_review(db: Database, event_id: str, now: datetime) -> bool:
     """Reviewing opens now instead of at the deadline; False if it was open already."""
     spec_of(await EventRepo(db).get(event_id))
-    async with db.transaction() as conn:
-        return await DecisionRepo.open_review(conn, event_id, now)
+    return await reviewing.open_review(db, event_id, now)
 
 
 def _drafted(updates: list[DraftUpdate]) -> Drafted:

@@ -17,8 +17,9 @@ from enum import StrEnum
 import aiosqlite
 
 from bot.selection.decisions import SelectionRefused, Why, spec_of
+from storage.applications import AppStatus
 from storage.db import Database
-from storage.decisions import Application, AppStatus, Decision, DecisionRepo
+from storage.decisions import Application, Decision, DecisionRepo
 from storage.events import EventRepo
 from storage.outbox import NewItem, OutboxRepo, Priority
 

@@ -25,8 +25,9 @@ from bot.selection import confirm as service
 from bot.selection.publish import News
 from bot.timefmt import when
 from handlers.routing import Routes
+from storage.applications import AppStatus
 from storage.db import Database, utcnow
-from storage.decisions import Application, AppStatus, DecisionRepo
+from storage.decisions import Application, DecisionRepo
 from storage.events import EventRepo
 from storage.models import Event, EventStatus
 from storage.outbox import OutItem

@@ -19,8 +19,9 @@ from handlers.selection.decision_buttons import (
     SelEventCb,
 )
 from handlers.views.staff import Look, _when
+from storage.applications import AppStatus
 from storage.db import utcnow
-from storage.decisions import AppStatus, Decision
+from storage.decisions import Decision
 
 PAGE = 10  # applications per page of the ranked list
 
