@@ -32,6 +32,8 @@ from storage.reports import AttendanceReader, Report, ReportFile, ReportRepo, Sh
 if TYPE_CHECKING:
     from aiogram import Bot
 
+#: The district code of events for the whole programme (no district).
+PROGRAMME = "all"
 #: Before the first event of the programme.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 #: Telegram lets a bot send documents up to 50 MB.
@@ -62,7 +64,8 @@ SHEET_HEADER = [
 
 @dataclass(frozen=True, slots=True)
 class PackFilter:
-    """Which events: of one district (None: all), starting within [since, until] (days in
+    """Which events: of one district (``PROGRAMME``: those of the whole programme; None:
+    all), starting within [since, until] (days in
     the programme's time zone, both included)."""
 
     district: str | None = None
@@ -71,8 +74,9 @@ class PackFilter:
 
     def admits(self, event: Event, zone: ZoneInfo) -> bool:
         day = event.starts_at.astimezone(zone).date()
+        district = event.district or PROGRAMME
         return (
-            (self.district is None or event.district == self.district)
+            (self.district is None or district == self.district)
             and (self.since is None or day >= self.since)
             and (self.until is None or day <= self.until)
         )

@@ -212,3 +212,28 @@ def setup(runtime: Runtime) -> None:
     )
     job = ReportJob(runtime.db, runtime.sender.bot, duties, runtime.sender.wake)
     every(runtime.scheduler, job.run, JOB_SECONDS, JOB_ID, first=utcnow() + FIRST_RUN)
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """An event held, as the admins' overview shows it."""
+
+    event: Event
+    attended: int
+    submitted: bool
+
+    @property
+    def met(self) -> bool | None:
+        return minimum_met(self.event, self.attended)
+
+
+async def held_events(db: Database, since: datetime, now: datetime) -> list[Held]:
+    """The counted events that ended since ``since``, with attendance and report status."""
+    repo = ReportRepo(db)
+    events = [e for e in await repo.ended(since, now) if needs_report(e)]
+    ids = [e.id for e in events]
+    counts = await AttendanceReader(db).counts(ids)
+    reports = await repo.of_events(ids)
+    return [
+        Held(e, counts.get(e.id, 0), e.id in reports and reports[e.id].submitted) for e in events
+    ]

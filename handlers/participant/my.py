@@ -13,6 +13,7 @@ from handlers.participant.context import FormContext
 from handlers.participant.events import send_event_card
 from handlers.participant.filters import KnownEvent
 from handlers.participant.notify import cancel_by_button, notify_promotions
+from handlers.reports.certificates import with_certificates
 from handlers.routing import Routes
 from handlers.views import participant as views
 from storage.db import utcnow
@@ -27,6 +28,8 @@ async def send_my(target: Message | CallbackQuery, ctx: FormContext) -> None:
     shown = [(r, e) for r, e in items if r.status is not RegStatus.CANCELLED or e.ends_at > now]
     active = [(r, e) for r, e in shown if r.status is not RegStatus.CANCELLED and e.starts_at > now]
     markup = keyboards.my_registrations(active, ctx.t)
+    # Certificates of the events the person came to (issue 10: handlers/reports/).
+    markup = await with_certificates(markup, ctx.registration.db, ctx.chat_id, ctx.t)
     await show(target, views.my_registrations(shown, ctx.t, now), markup)
 
 
