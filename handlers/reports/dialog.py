@@ -113,7 +113,9 @@ async def keep_file(message: Message, state: FSMContext, ctx: StaffContext, new:
         new = NewFile("sheet", new.file_id, new.file_unique_id, new.name, new.size)
     file, _ = await ReportRepo(ctx.db).add_file(event.id, new, message.from_user.id, utcnow())
     progress = await progress_of(ctx.db, event)
-    if file.kind == "photo":
+    if file.kind == "sheet":
+        said = ctx.t("reports.dialog.sheet_marked")
+    elif file.kind == "photo":
         said = ctx.t("reports.dialog.photo_saved")
     else:
         said = ctx.t("reports.dialog.file_saved", name=file.name or "")
