@@ -41,9 +41,6 @@ def add_parser(sub: Subparsers) -> None:
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    # Here, not at the top: openpyxl and aiogram, which the other commands need not load.
-    from bot.reports.pack import Look, PackFilter, make_pack
-
     if not settings.database_path.is_file():
         print(
             f"Error: no database at {settings.database_path} (set DATABASE_PATH)", file=sys.stderr
@@ -53,6 +50,9 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.district and args.district != "all" and regions.district(args.district) is None:
         print(f"Error: unknown district {args.district!r}", file=sys.stderr)
         return 2
+    # Here, not at the top: openpyxl, which the other commands need not load.
+    from bot.reports.pack import Look, PackFilter, make_pack
+
     flt = PackFilter(district=args.district, since=args.since, until=args.until)
     look = Look(settings.zone, regions, settings.default_locale)
     paths = (settings.reports_dir, args.output)

@@ -12,12 +12,13 @@ import io
 import logging
 import re
 from pathlib import Path
-
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from typing import TYPE_CHECKING
 
 from storage.db import Database
 from storage.reports import ReportFile, ReportRepo
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,9 @@ def _write(target: Path, data: bytes) -> None:
 async def download(bot: Bot, db: Database, reports_dir: Path, file: ReportFile) -> bool:
     """Fetch one file into REPORTS_DIR and record its path; False (the row unchanged, to be
     tried again) when Telegram or the disk fails."""
+    # Here: the pack command imports this module, and without a token it needs no aiogram.
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+
     relative = local_name(file)
     try:
         found = await bot.get_file(file.file_id)
