@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import handlers.reports.overview
 from bot.config import Settings
 from bot.events.files import import_events
 from storage.db import Database, utcnow
@@ -233,3 +234,21 @@ async def test_the_pack_command_for_one_district(
     assert done.returncode == 2 and "unknown district" in done.stderr.decode()
     done = pack(settings, tmp_path, "--from", "30.11.2026", "--output", str(output))
     assert done.returncode == 2 and "not a date" in done.stderr.decode()
+
+
+async def test_a_pack_too_big_for_telegram_names_the_command(
+    running: RunningBot,
+    server: StandInServer,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(handlers.reports.overview, "TELEGRAM_LIMIT", 100)  # bytes, not 50 MB
+    await appoint(running.db)
+    admin = staff(server)["admin"]
+    await seed(running.db, server, settings.reports_dir)
+    await admin.send("/reports")
+    await admin.click("Приволжский федеральный округ")
+    reply = await admin.click("Пакет отчётов округа")
+    assert not reply.documents
+    assert "больше 50 МБ" in reply.text
+    assert "python -m bot reports pack --district pfo --output pack.zip" in reply.text
