@@ -10,6 +10,8 @@ that says "лист" (sheet), or the file under which the coordinator taps "This
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -38,6 +40,21 @@ class ReportStates(StatesGroup):
     collecting = State()
 
 
+@dataclass
+class ReportDraft:
+    """The dialog's data, typed (as handlers/staff/dialogs.py): only which event's report is
+    being filled; the files and the text are in the database from the moment they arrive."""
+
+    event_id: str = ""
+
+    @classmethod
+    async def load(cls, state: FSMContext) -> ReportDraft:
+        return cls(str((await state.get_data()).get("rp") or ""))
+
+    async def enter(self, state: FSMContext) -> None:
+        await enter(state, ReportStates.collecting, rp=self.event_id)
+
+
 async def reportable(ctx: StaffContext, event_id: str) -> Event | None:
     """The event, if the person's scope covers it, it counts for the federal centre and it
     has ended; None otherwise (the same answer whatever the reason, so a forged id tells
@@ -49,8 +66,7 @@ async def reportable(ctx: StaffContext, event_id: str) -> Event | None:
 
 
 async def dialog_event(state: FSMContext, ctx: StaffContext) -> Event | None:
-    data = await state.get_data()
-    return await reportable(ctx, str(data.get("report_event", "")))
+    return await reportable(ctx, (await ReportDraft.load(state)).event_id)
 
 
 @routes.message(Command("report"))
@@ -88,7 +104,7 @@ async def open_report(
     if progress.submitted:
         await ctx.bot.send_message(callback.from_user.id, views.status(progress, ctx.t))
         return
-    await enter(state, ReportStates.collecting, report_event=event.id)
+    await ReportDraft(event.id).enter(state)
     text = views.status(progress, ctx.t) + "\n\n" + ctx.t("reports.dialog.intro")
     await ctx.bot.send_message(
         callback.from_user.id, text, reply_markup=views.dialog_keyboard(event, ctx.t)
@@ -222,8 +238,7 @@ async def submit(
         await callback.answer(ctx.t.plain("reports.dialog.incomplete"), show_alert=True)
         return
     await ReportRepo(ctx.db).submit(event.id, callback.from_user.id, utcnow())
-    data = await state.get_data()
-    if data.get("report_event") == event.id:
+    if (await ReportDraft.load(state)).event_id == event.id:
         await leave(state)
     await callback.answer()
     await ctx.bot.send_message(
