@@ -29,6 +29,9 @@ from bot.registration import drafts
 from bot.registration.form import Form, default_form, load_form
 from bot.registration.regions import Regions, default_regions
 from bot.registration.service import RegistrationService
+from bot.reports import report
+from bot.reports.certificates import KIND_CERTIFICATE
+from bot.reports.report import KIND_CHECKLIST, KIND_DUE, KIND_NUDGE
 from bot.runtime import Feature, Launcher, Runtime
 from bot.selection import confirm as selection_confirm
 from bot.selection.publish import KIND_SELECTION
@@ -40,6 +43,8 @@ from handlers.middlewares import ParticipantMiddleware
 from handlers.participant.feedback import render_feedback
 from handlers.participant.notify import render_promoted
 from handlers.participant.reminders import render_cancelled, render_notice, render_reminder
+from handlers.reports.certificates import render_certificate
+from handlers.reports.notices import render_report_notice
 from handlers.selection.confirm import render_decision
 from handlers.throttle import ThrottleMiddleware, install_throttle
 from handlers.views.broadcast import StatusView
@@ -77,10 +82,21 @@ def announcements(runtime: Runtime) -> None:
     broadcasting.setup(runtime, view)
 
 
+def report_renderers(runtime: Runtime) -> None:
+    """Issue 10: certificates (with the feedback request) and the report's checklist, due
+    reminder and nudge to coordinators; the report job (bot/reports/report.py)."""
+    db, settings, sender = runtime.db, runtime.settings, runtime.sender
+    sender.register(KIND_CERTIFICATE, lambda bot, item: render_certificate(bot, item, db, settings))
+    for kind in (KIND_CHECKLIST, KIND_DUE, KIND_NUDGE):
+        sender.register(kind, lambda bot, item: render_report_notice(bot, item, db, settings))
+    report.setup(runtime)
+
+
 #: What runs beside polling, in order (bot/runtime.py starts them).
 FEATURES: tuple[Feature, ...] = (
     reminders.setup,
     participant_renderers,
+    report_renderers,
     announcements,
     drafts.setup,
     commands.setup,

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     draft_ttl_days: int = Field(default=30, ge=1, le=3650)
     # How long a coordinator's invitation link works (it can also be revoked before).
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
+    # Reports to the federal centre (bot/reports/): where the files coordinators send are
+    # kept (a folder per event), how many days after an event its report is due (then one
+    # reminder), and the programme's name on certificates (empty: the text of locales/).
+    reports_dir: Path = Path("data/reports")
+    report_due_days: int = Field(default=5, ge=1, le=365)
+    programme_name: str = Field(default="", max_length=200)
 
     @field_validator("bot_token", "form_path", "telegram_api_url", mode="before")
     @classmethod

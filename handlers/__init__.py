@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from aiogram import BaseMiddleware, Router
 
-from handlers import errors, fallback, groups, selection
+from handlers import errors, fallback, groups, reports, selection
 from handlers.filters import IsAdmin, IsStaff
 from handlers.groups import PRIVATE_CALLBACK, PRIVATE_MESSAGE
 from handlers.participant import (
@@ -60,6 +60,9 @@ def feature_routers() -> list[Router]:
         # accepted applicants' "Подтверждаю участие" / "Не смогу" (for anybody).
         selection_coordinator.refusals.build(),
         selection_confirm.routes.build(),
+        # Certificates, /report (its dialog takes photos, files and text in its own state;
+        # its /cancel comes before start's) and /reports, with their refusals.
+        reports.setup(),
         # Commands and menu buttons come before the questionnaire, so /cancel, /help, /my ...
         # work in the middle of a dialog; the questionnaire takes plain answers only.
         start.routes.build(),

@@ -260,3 +260,41 @@ class FeedbackCb(CallbackData, prefix="fb1"):
     event_id: EventId
     q: Annotated[int, Field(ge=0, lt=QUESTIONS_MAX)] = 0
     v: Annotated[int, Field(ge=0, lt=OPTIONS_MAX)] = 0
+
+
+# --- certificates and the reports to the federal centre (issue 10: handlers/reports/) ------
+
+#: The largest report_files row number a button carries (the longest button still fits).
+FileRow = Annotated[int, Field(ge=0, le=99_999_999)]
+
+
+class CertCb(CallbackData, prefix="ct1"):
+    """A participant's certificate of participation (/my)."""
+
+    event_id: EventId
+
+
+class RpAction(StrEnum):
+    LIST = "l"  # the events to report on (/report)
+    OPEN = "o"  # open the report dialog of ``event_id``
+    SHEET = "s"  # file row ``file`` is the scanned registration sheet
+    DONE = "d"  # submit the report
+
+
+class ReportCb(CallbackData, prefix="rp1"):
+    action: RpAction
+    event_id: EventId = ""
+    file: FileRow = 0
+
+
+class RsAction(StrEnum):
+    HOME = "h"  # the overview by district (/reports)
+    DISTRICT = "d"  # one district's events (``district``: a code, or "all" for the programme)
+    NUDGE = "n"  # remind the coordinator of ``event_id``
+    PACK = "p"  # the ZIP of ``district`` ("" : every district)
+
+
+class ReportsCb(CallbackData, prefix="rs1"):
+    action: RsAction
+    district: District = ""
+    event_id: EventId = ""

@@ -65,13 +65,17 @@ async def scheduled_since(db: Database, since: datetime) -> list[Event]:
 
 
 async def without_feedback(conn: aiosqlite.Connection, event_id: str) -> list[int]:
-    """Registered, reachable participants of an event who have not answered its feedback."""
+    """Registered, reachable participants of an event who have not answered its feedback;
+    once attendance was taken for the event (anyone marked), only those who came."""
     async with conn.execute(
         "SELECT r.participant_id FROM registrations r "
         "JOIN participants p ON p.telegram_id = r.participant_id "
         "WHERE r.event_id = ? AND r.status = 'registered' AND p.unreachable_since IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.event_id = r.event_id "
-        "AND f.participant_id = r.participant_id) ORDER BY r.id",
+        "AND f.participant_id = r.participant_id) "
+        "AND (NOT EXISTS (SELECT 1 FROM attendance a WHERE a.event_id = r.event_id) "
+        "OR EXISTS (SELECT 1 FROM attendance a WHERE a.event_id = r.event_id "
+        "AND a.participant_id = r.participant_id)) ORDER BY r.id",
         (event_id,),
     ) as cur:
         return [row[0] for row in await cur.fetchall()]

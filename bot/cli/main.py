@@ -10,7 +10,7 @@ import logging
 import sqlite3
 import sys
 
-from bot.cli import broadcast, coordinators, events, experts, export
+from bot.cli import broadcast, coordinators, events, experts, export, reports
 from bot.cli import selection as selection_cli  # issue 9: decide, publish, export
 from bot.cli.command import Command
 from bot.config import Settings, load_settings_or_exit
@@ -24,6 +24,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(broadcast.COMMAND, broadcast.add_parser, broadcast.run),
     Command(experts.COMMAND, experts.add_parser, experts.run),
     Command(selection_cli.COMMAND, selection_cli.add_parser, selection_cli.run),
+    Command(reports.COMMAND, reports.add_parser, reports.run),
 )
 
 

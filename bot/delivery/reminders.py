@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from bot.events.durations import parse_offset
 from bot.jobs import every
+from bot.reports.certificates import certificate_items
 from bot.resilience import Backoff, guarded
 from storage.db import Database, utcnow
 from storage.models import Event, RegStatus
@@ -157,6 +158,8 @@ async def plan(
                         event_id=event.id,
                     )
                 )
+            # With the requests, a certificate for each person who came (issue 10).
+            items += await certificate_items(conn, event, asked_at)
     queued = 0
     if items:
         async with db.transaction() as conn:

@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 from bot.i18n import LOCALES, Translator, translator
 from bot.registration.form import LocalizedText, Option, Question, QuestionType, parse_questions
+from storage.db import Database
 from storage.models import Event
+from storage.reports import AttendanceReader
 
 RATING = "rating"
 COMMENT = "comment"
@@ -50,3 +52,10 @@ def next_question(questions: list[Question], answered: dict[str, str] | None) ->
     """The position of the first question not answered yet (None: the form is complete)."""
     done = answered or {}
     return next((i for i, q in enumerate(questions) if q.id not in done), None)
+
+
+async def may_be_asked(db: Database, event_id: str, participant_id: int) -> bool:
+    """Once attendance was taken for the event (anyone marked), feedback is asked only of
+    those who came; before that (or for an event without check-in), of every registrant."""
+    reader = AttendanceReader(db)
+    return not await reader.taken(event_id) or await reader.came(event_id, participant_id)

@@ -18,7 +18,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Html, Translator, translator
-from bot.registration.feedback import feedback_questions, next_question
+from bot.registration.feedback import feedback_questions, may_be_asked, next_question
 from bot.registration.form import Accepted, Question, QuestionType, Rejected, check_text_answer
 from handlers.callbacks import FbAction, FeedbackCb
 from handlers.participant.context import FormContext, drop_buttons
@@ -94,6 +94,8 @@ async def render_feedback(bot: Bot, item: OutItem, db: Database) -> bool:
         return False
     if await FeedbackRepo(db).answers(event.id, item.chat_id) is not None:
         return False  # already answering (or answered)
+    if not await may_be_asked(db, event.id, item.chat_id):
+        return False  # attendance was taken, and this person was not marked as come
     t = translator(person.language)
     questions = feedback_questions(event)
     intro = t("feedback.intro", title=event.title)

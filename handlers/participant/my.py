@@ -14,6 +14,7 @@ from handlers.participant.context import FormContext
 from handlers.participant.events import send_event_card
 from handlers.participant.filters import KnownEvent
 from handlers.participant.notify import cancel_by_button, notify_promotions
+from handlers.reports.certificates import with_certificates
 from handlers.routing import Routes
 from handlers.selection import views as selection_views
 from handlers.selection.keyboards import add_application_buttons
@@ -34,6 +35,8 @@ async def send_my(target: Message | CallbackQuery, ctx: FormContext) -> None:
     text = views.my_registrations(shown, ctx.t, now) if shown or not applications else ""
     text = "\n".join([text, *selection_views.my_applications(applications, ctx.t)]).strip()
     add_application_buttons(markup, applications, ctx.t)
+    # Certificates of the events the person came to (issue 10: handlers/reports/).
+    markup = await with_certificates(markup, ctx.registration.db, ctx.chat_id, ctx.t)
     await show(target, text, markup)
 
 

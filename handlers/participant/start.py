@@ -51,7 +51,11 @@ async def start_deep_link(
 
 def staff_start(role: Role, t: Translator) -> str:
     """The short staff section under the welcome ("" for participants)."""
-    return "\n" + t("staff.start") if role.is_staff else ""
+    if not role.is_staff:
+        return ""
+    # The reports to the federal centre (handlers/reports/): /report, and admins' /reports.
+    reports = t("reports.start.admin") if role.is_admin else t("reports.start.staff")
+    return "\n" + t("staff.start") + "\n" + reports
 
 
 def help_text(role: Role, t: Translator) -> str:
