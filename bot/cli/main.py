@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import sqlite3
 import sys
 
-from bot.cli import broadcast, coordinators, events, export
+from bot.cli import backup, broadcast, coordinators, events, export, restore, status
 from bot.cli.command import Command
 from bot.config import Settings, load_settings_or_exit
+from bot.ops.logs import configure_logging
 from storage.db import SchemaTooNewError
 
 #: The command groups, in the order ``--help`` lists them.
@@ -21,6 +21,10 @@ COMMANDS: tuple[Command, ...] = (
     Command(export.COMMAND, export.add_parser, export.run),
     Command(coordinators.COMMAND, coordinators.add_parser, coordinators.run),
     Command(broadcast.COMMAND, broadcast.add_parser, broadcast.run),
+    # operations (issue 11): online backup, restore, health
+    Command(backup.COMMAND, backup.add_parser, backup.run),
+    Command(restore.COMMAND, restore.add_parser, restore.run),
+    Command(status.COMMAND, status.add_parser, status.run),
 )
 
 
@@ -41,11 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
     settings = load_settings_or_exit(need_token=command == "run")
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings)
     try:
         if command == "run":
             return run(settings)
@@ -67,10 +67,18 @@ def run(settings: Settings) -> int:
     # Here, not at the top: the app imports aiogram and every handler, seconds that the
     # command-line tools would pay on every call.
     from bot.app import TokenRejected, run_bot
+    from bot.ops.lock import DatabaseBusyError
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_bot(settings))
+    except DatabaseBusyError:
+        print(
+            f"Error: another bot is already running on {settings.database_path} "
+            "(one bot per database)",
+            file=sys.stderr,
+        )
+        return 2
     except TokenRejected:
         print(
             "Configuration error: BOT_TOKEN: Telegram does not accept this token "
