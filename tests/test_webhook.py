@@ -122,10 +122,10 @@ async def test_healthz_answers_the_status_as_json(tmp_path: Path, server: StandI
 def test_webhook_mode_needs_a_secret_and_https() -> None:
     with pytest.raises(SettingsError, match="WEBHOOK_SECRET: is not set"):
         load_settings(_env_file=None, webhook_url="https://bot.example.org/tg")
-    with pytest.raises(SettingsError, match="WEBHOOK_URL: .*https"):
+    with pytest.raises(SettingsError, match=r"WEBHOOK_URL: .*https"):
         load_settings(_env_file=None, webhook_url="http://bot.example.org/tg", webhook_secret="x")
     ok = load_settings(_env_file=None, webhook_url="https://bot.example.org/tg", webhook_secret="x")
-    assert ok.webhook_port == 8080 and ok.webhook_host == "0.0.0.0"  # noqa: S104
+    assert ok.webhook_port == 8080 and ok.webhook_host == "0.0.0.0"
     assert load_settings(_env_file=None).webhook_url is None  # polling by default
 
 
@@ -136,8 +136,14 @@ async def test_python_m_bot_in_webhook_mode_then_back_to_polling(
     again without, it deletes the webhook (keeping the updates waiting) and polls."""
     port = free_port()
     url = f"http://127.0.0.1:{port}{HOOK_PATH}"
-    env = {"WEBHOOK_URL": url, "WEBHOOK_SECRET": SECRET, "WEBHOOK_HOST": "127.0.0.1"}
-    proc = await polling_bot(tmp_path, server, WEBHOOK_PORT=str(port), **env)
+    proc = await polling_bot(
+        tmp_path,
+        server,
+        WEBHOOK_URL=url,
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_HOST="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+    )
     try:
         await server.wait_for(lambda c: c.method == "setWebhook", timeout=30)
         server.message(irina.user, "/start")
