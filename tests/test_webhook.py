@@ -198,4 +198,3 @@ def _message(person: Person, text: str) -> dict[str, object]:
         "text": text,
         "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
     }
-
