@@ -82,6 +82,12 @@ async def test_metrics_after_a_conversation_and_an_announcement(
     assert value(samples, "bot_db_unavailable_total") == 0
 
 
+def sent(server: StandInServer) -> int:
+    return sum(
+        1 for c in server.calls if c.ok and c.method == "sendMessage" and c.chat_id in RECIPIENTS
+    )
+
+
 async def test_no_metrics_port_no_endpoint(tmp_path: Path, server: StandInServer) -> None:
     settings = bot_settings(tmp_path, server)
     async with polling(settings, server) as running:
