@@ -59,12 +59,7 @@ async def test_metrics_after_a_conversation_and_an_announcement(
         )
         await service.create(Audience(AudienceKind.ALL), None, created_by=None, text="Объявление")
         running.dp["sender"].wake()
-        sent = lambda: sum(  # noqa: E731
-            1
-            for c in server.calls
-            if c.ok and c.method == "sendMessage" and c.chat_id in RECIPIENTS
-        )
-        await wait_until(lambda: sent() == len(RECIPIENTS), 30, "the announcement")
+        await wait_until(lambda: sent(server) == len(RECIPIENTS), 30, "the announcement")
         await wait_until(lambda: running.dp["sender"].unwritten == 0, 10, "results written")
         samples = await scrape(port)
 
