@@ -171,9 +171,9 @@ def setup(runtime: Runtime) -> None:
     runtime.metrics = metrics
     runtime.sender.listeners.append(metrics.sender_results)
     runtime.db.on_write_wait = metrics.write_waited
-    if not getattr(runtime.bot.session, "_counts_429", False):
-        runtime.bot.session.middleware(metrics.count_429)
-        runtime.bot.session._counts_429 = True  # type: ignore[attr-defined]
+    replies = runtime.bot.session.middleware
+    if metrics.count_429 not in list(replies):  # once, however often the bot starts
+        replies(metrics.count_429)
     server = MetricsServer(
         metrics, OpsRepo(runtime.db), settings.metrics_host, settings.metrics_port
     )
