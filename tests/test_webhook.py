@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bot.config import SettingsError, load_settings
+from storage.db import Database, to_db, utcnow
 from storage.models import RegStatus
 from tests.support.people import Person
 from tests.support.process import polling_bot
@@ -117,6 +119,25 @@ async def test_healthz_answers_the_status_as_json(tmp_path: Path, server: StandI
         body = await response.json()
     assert body["ok"] is True and body["bot_running"] is True
     assert body["queue"]["pending"] == 0 and body["schema_version"] >= 7
+
+
+async def test_healthz_is_503_when_the_last_backup_is_old(
+    tmp_path: Path, server: StandInServer
+) -> None:
+    settings = webhook_settings(tmp_path, server, backup_dir=tmp_path / "backups")
+    async with Database(settings.database_path) as db, db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO backups (path, size, taken_at) VALUES ('/b/x.sqlite3', 1, ?)",
+            (to_db(utcnow() - timedelta(days=3)),),
+        )
+    async with (
+        webhook_bot(settings, server),
+        aiohttp.ClientSession() as session,
+        session.get(base_url(settings) + "/healthz") as response,
+    ):
+        assert response.status == 503
+        body = await response.json()
+    assert body["ok"] is False and "last backup is old" in body["problems"][0]
 
 
 def test_webhook_mode_needs_a_secret_and_https() -> None:
