@@ -109,30 +109,37 @@ class OpsRepo(Repo):
         """People with nothing of theirs touched since ``cutoff``: no registration, application,
         attendance, answer, feedback or dialog step, no registration for an event that has not
         ended by then, and their own row unchanged. Staff (``keep`` and the coordinators,
-        experts and volunteers) are never among them."""
+        experts and volunteers) are never among them.
+
+        One pass over each table (the set of people active since then), not a lookup per
+        person: 20,000 people take milliseconds, and the shared connection is not held."""
         at = to_db(cutoff)
+        drafting = {
+            int(parts[-2])
+            for row in await self.db.fetchall("SELECT key FROM fsm WHERE updated_at >= ?", (at,))
+            if len(parts := str(row[0]).split(":")) >= 4 and parts[-2].isdigit()
+        }
+        spared = "[" + ",".join(str(int(i)) for i in sorted(keep | drafting)) + "]"
         rows = await self.db.fetchall(
-            "SELECT p.telegram_id FROM participants p WHERE p.updated_at < ?1 "
-            "AND p.telegram_id NOT IN (SELECT value FROM json_each(?2)) "
-            "AND p.telegram_id NOT IN (SELECT telegram_id FROM coordinators) "
-            "AND p.telegram_id NOT IN (SELECT telegram_id FROM experts) "
-            "AND p.telegram_id NOT IN (SELECT telegram_id FROM volunteers) "
-            "AND NOT EXISTS (SELECT 1 FROM registrations r JOIN events e ON e.id = r.event_id "
-            "  WHERE r.participant_id = p.telegram_id AND (r.updated_at >= ?1 "
-            "  OR r.registered_at >= ?1 OR e.starts_at >= ?1)) "
-            "AND NOT EXISTS (SELECT 1 FROM applications a JOIN events e ON e.id = a.event_id "
-            "  WHERE a.participant_id = p.telegram_id AND (a.updated_at >= ?1 "
-            "  OR e.starts_at >= ?1)) "
-            "AND NOT EXISTS (SELECT 1 FROM attendance t "
-            "  WHERE t.participant_id = p.telegram_id AND t.checked_in_at >= ?1) "
-            "AND NOT EXISTS (SELECT 1 FROM answers w "
-            "  WHERE w.participant_id = p.telegram_id AND w.updated_at >= ?1) "
-            "AND NOT EXISTS (SELECT 1 FROM feedback f "
-            "  WHERE f.participant_id = p.telegram_id AND f.created_at >= ?1) "
-            "AND NOT EXISTS (SELECT 1 FROM fsm s WHERE s.updated_at >= ?1 "
-            "  AND s.key LIKE 'fsm:%:' || p.telegram_id || ':%') "
-            "ORDER BY p.telegram_id",
-            (at, "[" + ",".join(str(int(i)) for i in sorted(keep)) + "]"),
+            "WITH active(id) AS ("
+            " SELECT participant_id FROM registrations"
+            "  WHERE updated_at >= ?1 OR registered_at >= ?1"
+            " UNION SELECT r.participant_id FROM registrations r JOIN events e"
+            "  ON e.id = r.event_id WHERE e.starts_at >= ?1"
+            " UNION SELECT participant_id FROM applications WHERE updated_at >= ?1"
+            " UNION SELECT a.participant_id FROM applications a JOIN events e"
+            "  ON e.id = a.event_id WHERE e.starts_at >= ?1"
+            " UNION SELECT participant_id FROM attendance WHERE checked_in_at >= ?1"
+            " UNION SELECT participant_id FROM answers WHERE updated_at >= ?1"
+            " UNION SELECT participant_id FROM feedback WHERE created_at >= ?1"
+            " UNION SELECT telegram_id FROM coordinators"
+            " UNION SELECT telegram_id FROM experts"
+            " UNION SELECT telegram_id FROM volunteers"
+            " UNION SELECT value FROM json_each(?2))"
+            " SELECT telegram_id FROM participants WHERE updated_at < ?1"
+            " AND telegram_id NOT IN (SELECT id FROM active WHERE id IS NOT NULL)"
+            " ORDER BY telegram_id",
+            (at, spared),
         )
         return [int(row[0]) for row in rows]
 
