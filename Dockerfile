@@ -19,4 +19,10 @@ RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER bot
 WORKDIR /home/bot
 VOLUME ["/data"]
+# Webhook mode (WEBHOOK_URL) listens here, behind the reverse proxy that terminates HTTPS.
+EXPOSE 8080
+# Unhealthy when the delivery queue is stuck or, with BACKUP_DIR, the last backup is older
+# than two days (python -m bot status reads the database; exit 1 = a problem).
+HEALTHCHECK --interval=2m --timeout=30s --start-period=1m --retries=2 \
+    CMD ["python", "-m", "bot", "status"]
 CMD ["python", "-m", "bot"]

@@ -25,6 +25,11 @@ from bot.config import Settings
 from bot.delivery import broadcasting, reminders
 from bot.delivery.notices import KIND_CANCELLED, KIND_NOTICE, KIND_PROMOTED
 from bot.delivery.reminders import KIND_FEEDBACK, KIND_REMINDER
+from bot.ops import backup, metrics, retention
+from bot.ops.lock import RunLock
+from bot.ops.metrics import Metrics
+from bot.ops.observe import UpdateObserver
+from bot.ops.webhook import leave_webhook, run_webhook
 from bot.registration import drafts
 from bot.registration.form import Form, default_form, load_form
 from bot.registration.regions import Regions, default_regions
@@ -101,6 +106,10 @@ FEATURES: tuple[Feature, ...] = (
     drafts.setup,
     commands.setup,
     selection_decisions,
+    # operations (issue 11): the daily backup and retention sweep, the metrics endpoint
+    backup.setup,
+    retention.setup,
+    metrics.setup,
 )
 
 
@@ -136,6 +145,10 @@ def create_dispatcher(
     dp["default_locale"] = settings.default_locale
     dp["registration"] = RegistrationService(db, form, regions, clock=clock)
 
+    # One log line per update and the update metrics (bot/ops/observe.py), innermost.
+    dp["metrics"] = Metrics() if settings.metrics_port is not None else None
+    dp.update.outer_middleware(UpdateObserver(dp["metrics"]))
+
     participants = ParticipantMiddleware(db, settings.default_locale, settings.admin_ids)
     # Inside the private-chats-only router (handlers/__init__.py): no reads or writes about
     # people who write in a group.
@@ -166,19 +179,30 @@ async def wait_for_telegram(bot: Bot, *, max_delay: float = 60.0) -> str:
 
 
 async def run_bot(settings: Settings) -> None:
-    async with Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms) as db:
-        bot = create_bot(settings)
-        dp = create_dispatcher(settings, db)
-        try:
-            username = await wait_for_telegram(bot)
-            log.info("starting @%s with database %s", username, settings.database_path)
-            await dp.start_polling(
-                bot,
-                allowed_updates=dp.resolve_used_update_types(),
-                handle_as_tasks=True,
-                # Polling waits for a free slot: a burst of updates queues at Telegram, not
-                # as thousands of tasks in this process's memory.
-                tasks_concurrency_limit=settings.updates_concurrency,
-            )
-        finally:
-            await bot.session.close()
+    """Run until stopped: polling, or webhook mode with WEBHOOK_URL (bot/ops/webhook.py).
+
+    The run lock (bot/ops/lock.py) says a bot runs on this database; ``restore`` checks it.
+    """
+    with RunLock(settings.database_path):
+        async with Database(
+            settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms
+        ) as db:
+            bot = create_bot(settings)
+            dp = create_dispatcher(settings, db)
+            try:
+                username = await wait_for_telegram(bot)
+                log.info("starting @%s with database %s", username, settings.database_path)
+                if settings.webhook_url is not None:
+                    await run_webhook(settings, dp, bot)
+                    return
+                await leave_webhook(bot)
+                await dp.start_polling(
+                    bot,
+                    allowed_updates=dp.resolve_used_update_types(),
+                    handle_as_tasks=True,
+                    # Polling waits for a free slot: a burst of updates queues at Telegram,
+                    # not as thousands of tasks in this process's memory.
+                    tasks_concurrency_limit=settings.updates_concurrency,
+                )
+            finally:
+                await bot.session.close()

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
@@ -96,6 +103,76 @@ class Settings(BaseSettings):
     reports_dir: Path = Path("data/reports")
     report_due_days: int = Field(default=5, ge=1, le=365)
     programme_name: str = Field(default="", max_length=200)
+
+    # --- Operations (issue 11, bot/ops/): webhook mode, backups, retention, metrics, logs ---
+    # Webhook mode is on when WEBHOOK_URL is set (https; http only for a loopback host, which
+    # is how the tests reach it); polling otherwise. WEBHOOK_SECRET is required with it.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=0, le=65535)
+    # A daily online backup into BACKUP_DIR at BACKUP_TIME (TIMEZONE), the newest BACKUP_KEEP kept.
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=14, ge=1, le=3650)
+    backup_time: Annotated[time, NoDecode] = time(3, 30)
+    # Personal data of people inactive this many days is erased (None: kept until they ask).
+    retention_days: int | None = Field(default=None, ge=30, le=36500)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator(
+        "webhook_url",
+        "webhook_secret",
+        "backup_dir",
+        "retention_days",
+        "metrics_port",
+        mode="before",
+    )
+    @classmethod
+    def _ops_empty_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("", "off"):
+            return None
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from bot.ops.webhook import check_webhook_url
+
+        return check_webhook_url(value)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            if info.data.get("webhook_url") is not None:
+                raise ValueError(
+                    "is not set; webhook mode (WEBHOOK_URL) needs a secret that Telegram sends "
+                    "with every update"
+                )
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("backup_time", mode="before")
+    @classmethod
+    def _backup_time(cls, value: object) -> object:
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+            try:
+                return time(int(match.group(1)), int(match.group(2)))  # type: ignore[union-attr]
+            except (AttributeError, ValueError):
+                raise ValueError("expected a time like 03:30") from None
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("bot_token", "form_path", "telegram_api_url", mode="before")
     @classmethod

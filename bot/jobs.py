@@ -1,10 +1,10 @@
-"""The one kind of periodic job the bot schedules (draft expiry, reminder rescans and watch,
+"""The kinds of periodic job the bot schedules (draft expiry, reminder rescans and watch,
 the staff command menus)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time, tzinfo
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -32,4 +32,23 @@ def every(
         max_instances=1,
         misfire_grace_time=None,
         **start,
+    )
+
+
+def daily(
+    scheduler: BaseScheduler, job: Callable[..., Any], at: time, zone: tzinfo, job_id: str
+) -> None:
+    """Run ``job`` every day at ``at`` in ``zone`` (the daily backup), with the same rules as
+    :func:`every`: one run at a time, a missed run made up once, however late."""
+    scheduler.add_job(
+        job,
+        "cron",
+        hour=at.hour,
+        minute=at.minute,
+        timezone=zone,
+        id=job_id,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
     )

@@ -26,6 +26,9 @@ from storage.db import Database
 if TYPE_CHECKING:
     from bot.delivery.broadcasting import Broadcasting
     from bot.delivery.reminders import Reminders
+    from bot.ops.backup import BackupJob
+    from bot.ops.metrics import Metrics
+    from bot.ops.retention import Retention
     from bot.registration.drafts import DraftExpiry
     from bot.staff.commands import CommandMenus
 
@@ -42,11 +45,16 @@ class Runtime:
     sender: Sender
     scheduler: AsyncIOScheduler
     on_started: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_stopped: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # bot/ops
     # Set by the features' setup (None while a feature is not running).
     reminders: Reminders | None = None
     broadcasting: Broadcasting | None = None
     drafts: DraftExpiry | None = None
     menus: CommandMenus | None = None
+    # Operations (bot/ops/): None while switched off.
+    backups: BackupJob | None = None
+    retention: Retention | None = None
+    metrics: Metrics | None = None
 
 
 Feature = Callable[[Runtime], None]
@@ -80,6 +88,8 @@ class Launcher:
         runtime: Runtime | None = dispatcher.workflow_data.get("runtime")
         if runtime is None:
             return
+        for hook in runtime.on_stopped:
+            await hook()
         runtime.scheduler.shutdown(wait=False)
         await runtime.sender.stop()
         await runtime.sender.bot.session.close()

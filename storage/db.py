@@ -7,7 +7,8 @@ import contextlib
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
@@ -109,6 +110,9 @@ class Database:
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         self._companions: list[aiosqlite.Connection] = []
+        # Told how long each writer waited for the write lock and whether it got it (the
+        # metrics of bot/ops/metrics.py); None: nobody asks.
+        self.on_write_wait: Callable[[float, bool], None] | None = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -209,12 +213,17 @@ class Database:
         ROLLBACK queued behind that statement, so the next writer never meets "cannot start a
         transaction within a transaction".
         """
+        waiting_since = time.perf_counter()
         async with self._write_lock:
             try:
                 await self._begin_immediate()
             except asyncio.CancelledError:
                 await self._rollback()  # the BEGIN itself may still complete in the thread
                 raise
+            except sqlite3.OperationalError:
+                self._waited(waiting_since, acquired=False)
+                raise
+            self._waited(waiting_since, acquired=True)
             try:
                 yield self.conn
             except BaseException:
@@ -226,6 +235,10 @@ class Database:
                 # a COMMIT refused (disk full) must not leave the transaction open either
                 await self._rollback()
                 raise
+
+    def _waited(self, since: float, *, acquired: bool) -> None:
+        if self.on_write_wait is not None:
+            self.on_write_wait(time.perf_counter() - since, acquired)
 
     async def _rollback(self) -> None:
         """ROLLBACK if a transaction is open, run in the connection's thread after whatever is

@@ -6,14 +6,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import sqlite3
 import sys
 
-from bot.cli import broadcast, coordinators, events, experts, export, reports
+from bot.cli import (
+    backup,
+    broadcast,
+    coordinators,
+    events,
+    experts,
+    export,
+    reports,
+    restore,
+    status,
+)
 from bot.cli import selection as selection_cli  # issue 9: decide, publish, export
 from bot.cli.command import Command
 from bot.config import Settings, load_settings_or_exit
+from bot.ops.logs import configure_logging
 from storage.db import SchemaTooNewError
 
 #: The command groups, in the order ``--help`` lists them.
@@ -25,6 +35,10 @@ COMMANDS: tuple[Command, ...] = (
     Command(experts.COMMAND, experts.add_parser, experts.run),
     Command(selection_cli.COMMAND, selection_cli.add_parser, selection_cli.run),
     Command(reports.COMMAND, reports.add_parser, reports.run),
+    # operations (issue 11): online backup, restore, health
+    Command(backup.COMMAND, backup.add_parser, backup.run),
+    Command(restore.COMMAND, restore.add_parser, restore.run),
+    Command(status.COMMAND, status.add_parser, status.run),
 )
 
 
@@ -45,11 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
     settings = load_settings_or_exit(need_token=command == "run")
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings)
     try:
         if command == "run":
             return run(settings)
@@ -71,10 +81,18 @@ def run(settings: Settings) -> int:
     # Here, not at the top: the app imports aiogram and every handler, seconds that the
     # command-line tools would pay on every call.
     from bot.app import TokenRejected, run_bot
+    from bot.ops.lock import DatabaseBusyError
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_bot(settings))
+    except DatabaseBusyError:
+        print(
+            f"Error: another bot is already running on {settings.database_path} "
+            "(one bot per database)",
+            file=sys.stderr,
+        )
+        return 2
     except TokenRejected:
         print(
             "Configuration error: BOT_TOKEN: Telegram does not accept this token "

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ __all__ = [
     "StandInServer",
     "TgUser",
     "UploadedFile",
+    "Webhook",
+    "WebhookPost",
     "parse_html",
     "utf16_len",
 ]
@@ -72,6 +75,11 @@ CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def _words(text: str) -> frozenset[str]:
@@ -223,6 +231,26 @@ class ApiCall:
     chat_id: int | None
     at: float
     error_code: int | None = None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """What the bot asked for with setWebhook."""
+
+    url: str
+    secret_token: str | None
+    allowed_updates: list[str] | None
+    drop_pending_updates: bool
+
+
+@dataclass(frozen=True)
+class WebhookPost:
+    """One update the server POSTed to the bot's webhook, and the HTTP status it got
+    (0: no answer, e.g. nothing listens)."""
+
+    update_id: int
+    status: int
+    secret_sent: bool
 
 
 @dataclass
@@ -820,6 +848,14 @@ class StandInServer:
         self._updates_changed = asyncio.Event()
         self._state_changed = asyncio.Event()
 
+        #: Webhook mode (setWebhook): the webhook set now, every POST made to it, and an
+        #: optional wait after each answered POST before the update counts as processed
+        #: (a test waits there for the bot's background handling: tests/support/webhook.py).
+        self.webhook: Webhook | None = None
+        self.webhook_posts: list[WebhookPost] = []
+        self.webhook_settle: Callable[[], Awaitable[None]] | None = None
+        self._delivery: asyncio.Task[None] | None = None
+
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._methods: dict[str, tuple[str, _Handler]] = {
@@ -830,6 +866,7 @@ class StandInServer:
                 "close": self._true,
                 "getUpdates": self._get_updates,
                 "deleteWebhook": self._delete_webhook,
+                "setWebhook": self._set_webhook,
                 "getWebhookInfo": self._get_webhook_info,
                 "sendMessage": self._send_message,
                 "sendDocument": self._send_media,
@@ -882,6 +919,7 @@ class StandInServer:
         """Answer pending long polls and stop listening."""
         self._closing = True
         self._notify_updates()
+        await self._stop_delivery()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -1596,6 +1634,8 @@ class StandInServer:
         }
 
     async def _get_updates(self, req: _Request) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise _ApiError(409, WEBHOOK_ACTIVE)
         offset = _as_int(req.params.get("offset")) or 0
         limit = min(max(_as_int(req.params.get("limit")) or 100, 1), 100)
         raw_timeout = req.params.get("timeout")
@@ -1663,14 +1703,106 @@ class StandInServer:
     async def _delete_webhook(self, req: _Request) -> bool:
         if req.params.get("drop_pending_updates"):
             self._confirm(self._next_update_id)
+        self.webhook = None
+        await self._stop_delivery()
         return True
 
     async def _get_webhook_info(self, _req: _Request) -> dict[str, Any]:
         return {
-            "url": "",
+            "url": self.webhook.url if self.webhook is not None else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._pending),
         }
+
+    # ------------------------------------------------------------------ webhook mode
+
+    async def _set_webhook(self, req: _Request) -> bool:
+        url = req.params.get("url")
+        if not isinstance(url, str) or not url:
+            await self._delete_webhook(req)
+            return True
+        parts = urlsplit(url)
+        if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = req.params.get("secret_token")
+        allowed = req.params.get("allowed_updates")
+        self.webhook = Webhook(
+            url=url,
+            secret_token=str(secret) if secret else None,
+            allowed_updates=[str(k) for k in allowed] if isinstance(allowed, list) else None,
+            drop_pending_updates=bool(req.params.get("drop_pending_updates")),
+        )
+        if isinstance(allowed, list):
+            self._allowed_updates = (
+                frozenset(str(k) for k in allowed) if allowed else _DEFAULT_UPDATE_TYPES
+            )
+        if self.webhook.drop_pending_updates:
+            self._confirm(self._next_update_id)
+        if self._delivery is None or self._delivery.done():
+            self._delivery = asyncio.create_task(self._deliver_loop(), name="stand-in-webhook")
+        return True
+
+    async def _stop_delivery(self) -> None:
+        task, self._delivery = self._delivery, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def post_webhook(
+        self, update: dict[str, Any], *, secret: str | None, url: str | None = None
+    ) -> int:
+        """POST one update to the webhook (``url``, or the one set) with ``secret`` in the
+        secret header (None: no header), as anyone on the Internet could; the HTTP status.
+        The update is not queued: a refused one is simply gone."""
+        target = url or (self.webhook.url if self.webhook is not None else None)
+        if target is None:
+            msg = "no webhook is set"
+            raise RuntimeError(msg)
+        headers = {SECRET_HEADER: secret} if secret is not None else {}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(target, json=update, headers=headers) as response,
+        ):
+            await response.read()
+            return response.status
+
+    async def _deliver_loop(self) -> None:
+        """Telegram's side of webhook mode: each pending update POSTed in order, with the
+        secret header; an update counts as delivered once answered 200 (and, with
+        ``webhook_settle``, once that wait is over); otherwise it is tried again."""
+        async with aiohttp.ClientSession() as session:
+            while self.webhook is not None and not self._closing:
+                event = self._updates_changed
+                batch = self._take(1)
+                if not batch:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(event.wait(), 1.0)
+                    continue
+                update = batch[0]
+                status = await self._post_one(session, self.webhook, update)
+                if status != 200:
+                    await asyncio.sleep(0.1)
+                    continue
+                if self.webhook_settle is not None:
+                    await self.webhook_settle()
+                self._confirm(update["update_id"] + 1)
+
+    async def _post_one(
+        self, session: aiohttp.ClientSession, webhook: Webhook, update: dict[str, Any]
+    ) -> int:
+        headers = {SECRET_HEADER: webhook.secret_token} if webhook.secret_token else {}
+        try:
+            async with session.post(webhook.url, json=update, headers=headers) as response:
+                await response.read()
+                status = response.status
+        except (aiohttp.ClientError, OSError):
+            status = 0
+        self.webhook_posts.append(
+            WebhookPost(update["update_id"], status, secret_sent=bool(headers))
+        )
+        self._notify_state()
+        return status
 
     async def _send_message(self, req: _Request) -> dict[str, Any]:
         chat = self._chat(req)
