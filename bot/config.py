@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     draft_ttl_days: int = Field(default=30, ge=1, le=3650)
     # How long a coordinator's invitation link works (it can also be revoked before).
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
+    # Check-in (issue 10): the key of the personal QR links; when unset, one derived from the
+    # bot token (bot/attendance/tokens.py). Set it to keep the QR codes valid across a token
+    # change, or to let the command line print codes without the token.
+    checkin_secret: SecretStr | None = None
 
     @field_validator("bot_token", "form_path", "telegram_api_url", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from aiogram import BaseMiddleware, Router
 
-from handlers import errors, fallback, groups
+from handlers import attendance, errors, fallback, groups
 from handlers.filters import IsAdmin, IsStaff
 from handlers.groups import PRIVATE_CALLBACK, PRIVATE_MESSAGE
 from handlers.participant import (
@@ -54,6 +54,9 @@ def feature_routers() -> list[Router]:
         # after it, so the refusals see only what it left.
         staff_router(),
         with_context(coordinators.routes.build()),
+        # Check-in (issue 10): its deep links before start's, its door dialog before the
+        # questionnaire; door volunteers are not staff, so it is not under the staff router.
+        *attendance.routers(),
         # Commands and menu buttons come before the questionnaire, so /cancel, /help, /my ...
         # work in the middle of a dialog; the questionnaire takes plain answers only.
         start.routes.build(),

@@ -28,6 +28,8 @@ class Invite:
     created_at: datetime | None = None
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    role: str = "coordinator"  # coordinator | expert | volunteer (migration 0005)
+    event_id: str | None = None  # expert and volunteer: the one event
 
     def is_open(self, now: datetime) -> bool:
         """Neither used, nor revoked, nor expired."""
@@ -109,6 +111,7 @@ class CoordinatorRepo(Repo):
         rows = await self.db.fetchall(
             "SELECT rowid AS id, * FROM invites "
             "WHERE used_by IS NULL AND revoked_at IS NULL AND expires_at > ? "
+            "AND role = 'coordinator' "
             "ORDER BY created_at, rowid",
             (to_db(now),),
         )

@@ -10,7 +10,7 @@ import logging
 import sqlite3
 import sys
 
-from bot.cli import broadcast, coordinators, events, export
+from bot.cli import broadcast, coordinators, events, export, volunteers
 from bot.cli.command import Command
 from bot.config import Settings, load_settings_or_exit
 from storage.db import SchemaTooNewError
@@ -21,6 +21,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(export.COMMAND, export.add_parser, export.run),
     Command(coordinators.COMMAND, coordinators.add_parser, coordinators.run),
     Command(broadcast.COMMAND, broadcast.add_parser, broadcast.run),
+    Command(volunteers.COMMAND, volunteers.add_parser, volunteers.run),
 )
 
 

@@ -25,6 +25,7 @@ from bot.events.input import (
     new_event_id,
 )
 from bot.registration.regions import DISTRICT_CODES, Regions
+from storage.attendance import VolunteerRepo
 from storage.coordinators import CoordinatorRepo
 from storage.coordinators import Invite as Invite  # re-exported for the views
 from storage.db import Database
@@ -165,7 +166,12 @@ class Coordinators:
             if refusal is not None or invite is None:
                 return InviteOutcome(None, refusal or InviteRefusal.BAD)
             await self.repo.mark_used(conn, token, user_id, now)
-            await self.repo.put(conn, user_id, invite.district, invite.created_by, now)
+            if invite.role == "volunteer" and invite.event_id is not None:  # issue 10
+                await VolunteerRepo(self.db).put(
+                    conn, invite.event_id, user_id, invite.created_by, now
+                )
+            else:
+                await self.repo.put(conn, user_id, invite.district, invite.created_by, now)
         return InviteOutcome(replace(invite, used_by=user_id))
 
     async def _refusal(

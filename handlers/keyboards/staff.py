@@ -16,6 +16,7 @@ from bot.staff.coordination import ALL, CoordinatorInfo
 from bot.staff.roles import Role
 from bot.timefmt import short_date
 from handlers import callbacks as cb
+from handlers.attendance.ui import card_rows as attendance_rows
 from handlers.keyboards.participant import _cut, short_district
 from storage.models import Event, EventStatus
 
@@ -87,6 +88,8 @@ def event_card(event: Event, t: Translator, *, can_change: bool) -> InlineKeyboa
     )
     kb.row(_button(t.plain("coord.sheet"), press(cb.CoAction.SHEET)))
     kb.row(_button(t.plain("coord.event_stats"), press(cb.CoAction.STATS)))
+    for row in attendance_rows(event.id, t, staff=True):  # issue 10: check-in
+        kb.row(*row)
     if can_change:
         kb.row(
             _button(t.plain("coord.edit"), press(cb.CoAction.EDIT)),

@@ -6,6 +6,7 @@ from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
+from handlers.attendance.participant import with_qr_buttons
 from handlers.callbacks import EvAction, EventCb, Menu, MenuCb
 from handlers.common_ui import acknowledge, show
 from handlers.keyboards import participant as keyboards
@@ -27,6 +28,9 @@ async def send_my(target: Message | CallbackQuery, ctx: FormContext) -> None:
     shown = [(r, e) for r, e in items if r.status is not RegStatus.CANCELLED or e.ends_at > now]
     active = [(r, e) for r, e in shown if r.status is not RegStatus.CANCELLED and e.starts_at > now]
     markup = keyboards.my_registrations(active, ctx.t)
+    # Check-in (issue 10): the QR for the door of each in-person event one is registered for.
+    door = [e for r, e in shown if r.status is RegStatus.REGISTERED and e.ends_at > now]
+    markup = with_qr_buttons(markup, door, ctx.t)
     await show(target, views.my_registrations(shown, ctx.t, now), markup)
 
 

@@ -22,6 +22,7 @@ from bot.staff.commands import CommandMenus
 from bot.staff.coordination import ALL, INVITE_PREFIX, Coordinators, InviteRefusal, parse_scope
 from bot.staff.roles import Role
 from bot.timefmt import when
+from handlers.attendance.door import volunteer_welcome
 from handlers.callbacks import AdmAction, CoordAdminCb, Menu, MenuCb
 from handlers.common_ui import show
 from handlers.keyboards import staff as kb
@@ -70,6 +71,9 @@ async def accept_invite(
     if outcome.invite is None:
         refusal = outcome.refusal or InviteRefusal.BAD
         await message.answer(t(f"coord.invite_{refusal.value}"))
+        return
+    if outcome.invite.role == "volunteer":  # issue 10: a door volunteer for one event
+        await volunteer_welcome(message, outcome.invite.event_id, ctx.db, t)
         return
     scope = scope_name(outcome.invite.district, ctx.regions, t)
     await message.answer(t("coord.invite_ok", scope=scope))
