@@ -18,6 +18,7 @@ from bot.staff.export import registration_table, to_csv, to_xlsx
 from bot.staff.roles import Role
 from bot.staff.sheets import SheetLabels, SheetRow, registration_sheet
 from bot.timefmt import when
+from handlers.attendance.sheet import with_check_ins
 from handlers.attendance.ui import summary_line
 from handlers.callbacks import CoAction, CoEventCb, CoListCb
 from handlers.common_ui import show
@@ -115,6 +116,8 @@ async def export_sheet(callback: CallbackQuery, event: Event, ctx: StaffContext)
     registered = [
         SheetRow(r.name, r.organisation, r.region) for r in rows if r.status is RegStatus.REGISTERED
     ]
+    # Check-in (issue 10): who came is marked, walk-ins follow the registered.
+    registered = await with_check_ins(ctx.db, event.id, registered, rows, (t, ctx.settings.zone))
     data = registration_sheet(event.title, registered, sheet_labels(event, t, ctx))
     file = BufferedInputFile(data, filename=f"sheet-{event.id}.xlsx")
     await send_document(callback, ctx, file, t("coord.sheet_caption", title=event.title))
