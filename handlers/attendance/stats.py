@@ -1,4 +1,5 @@
-"""/stats' block of who came: registered against attended for the events that have started,
+"""/stats' block of who came: registered against attended for the events that have started
+(or where people are already checked in),
 in total, by district, by kind and per event with its minimum (✓ met, ✗ and how many short)."""
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ EVENTS_SHOWN = 10  # the latest started events listed one by one
 
 
 async def turnout_block(db: Database, events: list[Event], t: Translator, regions: Regions) -> str:
-    """'' when none of ``events`` has started yet."""
+    """'' when none of ``events`` has started or has anyone checked in."""
     now = utcnow()
-    started = [e for e in events if e.starts_at <= now]
+    attended = await AttendanceRepo(db).counts()
+    started = [e for e in events if e.starts_at <= now or attended.get(e.id)]
     if not started:
         return ""
     counts = await EventRepo(db).counts([e.id for e in started])
-    attended = await AttendanceRepo(db).counts()
     summaries = {
         e.id: Summary(
             counts[e.id].registered if e.id in counts else 0,
