@@ -14,6 +14,8 @@ from datetime import datetime
 import aiosqlite
 
 from storage.db import Repo, from_row, to_db
+from storage.events import registration_of
+from storage.models import Registration
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,15 @@ class AttendanceRepo(Repo):
             (event_id, participant_id),
         )
         return _mark(row) if row else None
+
+    async def by_id(self, mark_id: int) -> Mark | None:
+        row = await self.db.fetchone("SELECT * FROM attendance WHERE id = ?", (mark_id,))
+        return _mark(row) if row else None
+
+    async def registration(self, reg_id: int) -> Registration | None:
+        """A registration by its row id (the door list's buttons carry it: short and stable)."""
+        row = await self.db.fetchone("SELECT * FROM registrations WHERE id = ?", (reg_id,))
+        return registration_of(row) if row else None
 
     async def mark(
         self,

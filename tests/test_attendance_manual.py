@@ -143,6 +143,13 @@ async def test_the_door_list_undoes_a_mark_and_takes_a_walk_in_step_by_step(
     assert any("Отметка снята" in a for a in undone.alerts)
     assert await marks(running, "ufo-seminar") == []
 
+    found = await ulyana.send("ов")  # 18 names hold it: two pages, the search kept on both
+    people = [b for b in found.buttons if b.startswith("▫️")]
+    assert len(people) == 10 and all("ов" in b for b in people)
+    second = await ulyana.click("Дальше ▶️")
+    rest = [b for b in second.buttons if b.startswith("▫️")]
+    assert len(rest) == 8 and all("ов" in b for b in rest), rest
+
     await ulyana.click("Добавить участника без Telegram")
     assert "слишком длинно" in (await ulyana.send("Я" * 200)).text.lower()
     assert "организация" in (await ulyana.send("Ооржак Чечек")).text

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.attendance.ui import AtAction, AttCb
+from handlers.attendance.ui import AtAction, AttCb, DoorRowCb, RowAction
 from tests.support.checkin import checkin, marked_ids, seminar
 from tests.support.coord import BOT_LINK, coordinator, open_event, register, staff
 from tests.support.people import Person
@@ -117,6 +117,8 @@ async def test_staff_of_another_district_and_participants_learn_nothing(
             await person.send("/start")
             reply = await person.click_data(data)
             assert reply.alerts and "Участник" not in " ".join(reply.texts), reply.alerts
-        toggle = AttCb(action=AtAction.TOGGLE, event_id="ufo-seminar", pid=5001).pack()
-        await person.click_data(toggle)
+        reg = await running.registration.registrations.get("ufo-seminar", 5001)
+        assert reg is not None
+        toggle = await person.click_data(DoorRowCb(action=RowAction.TOGGLE, row=reg.id).pack())
+        assert toggle.alerts and "5001" not in toggle.alerts[0]
     assert await marked_ids(running, "ufo-seminar") == set()

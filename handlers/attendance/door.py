@@ -32,6 +32,8 @@ from handlers.attendance.ui import (
     NAME_MAX,
     AtAction,
     AttCb,
+    DoorRowCb,
+    RowAction,
     door_keyboard,
     one,
     summary_line,
@@ -47,12 +49,13 @@ from storage.models import Event, RegStatus
 routes = Routes("attendance_door")
 
 STAFF_ONLY = (AtAction.ROOM, AtAction.VOLUNTEER)
-DOOR_ACTIONS = (AtAction.LIST, AtAction.TOGGLE, AtAction.WALK_IN, AtAction.UNDO_WALK_IN)
+DOOR_ACTIONS = (AtAction.LIST, AtAction.PAGE, AtAction.WALK_IN)
 
 
 class DoorEvent(BaseFilter):
-    """Hands over ``event`` when the person may check people in at it (``staff``: and is
-    staff in scope, for the room QR and volunteer links)."""
+    """Hands over ``event`` (and, for a person's button, ``row``: their Telegram id, or the
+    walk-in's attendance row) when the person may check people in at it; ``staff``: and is
+    staff in scope, for the room QR and volunteer links."""
 
     def __init__(self, *, staff: bool = False) -> None:
         self.staff = staff
@@ -64,18 +67,32 @@ class DoorEvent(BaseFilter):
         checkin: CheckInService,
         callback_data: CallbackData | None = None,
     ) -> bool | dict[str, Any]:
-        if not isinstance(callback_data, AttCb):
+        found = await _named(checkin, callback_data)
+        if found is None:
             return False
-        event = await EventRepo(checkin.db).get(callback_data.event_id)
+        event_id, row = found
+        event = await EventRepo(checkin.db).get(event_id)
         if event is None:
             return False
         user_id = obj.from_user.id  # type: ignore[attr-defined]
-        allowed = (
-            role.covers_event(event)
-            if self.staff
-            else await checkin.may_check_in(user_id, role, event)
-        )
-        return {"event": event} if allowed else False
+        if self.staff:
+            allowed = role.covers_event(event)
+        else:
+            allowed = await checkin.may_check_in(user_id, role, event)
+        return {"event": event, "row": row} if allowed else False
+
+
+async def _named(checkin: CheckInService, data: CallbackData | None) -> tuple[str, int] | None:
+    """(the event id, the person's id or walk-in's row) a button names, if it still exists."""
+    if isinstance(data, AttCb):
+        return data.event_id, 0
+    if isinstance(data, DoorRowCb) and data.action is RowAction.TOGGLE:
+        reg = await checkin.marks.registration(data.row)
+        return (reg.event_id, reg.participant_id) if reg else None
+    if isinstance(data, DoorRowCb):
+        mark = await checkin.marks.by_id(data.row)
+        return (mark.event_id, mark.id) if mark and mark.participant_id is None else None
+    return None
 
 
 async def door_page(
@@ -101,7 +118,10 @@ async def door_page(
     lines.append(t("att.door.found", query=query) if query else t("att.door.hint"))
     if not registered:
         lines.append(t("att.door.nobody"))
-    people = [(r, r.participant_id in came) for r in chunk]
+    reg_ids = {
+        r.participant_id: r.id for r in await checkin.registration.registrations.of_event(event.id)
+    }
+    people = [(r, reg_ids[r.participant_id], r.participant_id in came) for r in chunk]
     staff = role.covers_event(event)
     markup = door_keyboard(event.id, people, (page, pages), t, staff=staff)
     text = Html("\n".join(lines))
@@ -127,24 +147,42 @@ async def open_door(
     await door_page(callback, event, callback_data.page, "", (checkin, regions, t, role))
 
 
-@routes.callback_query(AttCb.filter(F.action == AtAction.TOGGLE), DoorEvent())
+@routes.callback_query(DoorRowCb.filter(F.action == RowAction.TOGGLE), DoorEvent())
 async def toggle(
     callback: CallbackQuery,
-    callback_data: AttCb,
+    callback_data: DoorRowCb,
     event: Event,
+    row: int,
     state: FSMContext,
     checkin: CheckInService,
-    regions: Regions,
     t: Translator,
     role: Role,
+    regions: Regions,
 ) -> None:
-    marked = await checkin.toggle(event, callback_data.pid, callback.from_user.id, utcnow())
-    name = await checkin.name_of(callback_data.pid)
+    marked = await checkin.toggle(event, row, callback.from_user.id, utcnow())
+    name = await checkin.name_of(row)
     if marked:
         await callback.answer(t.plain("att.toggled_on", name=name))
     else:
         await callback.answer(t.plain("att.toggled_off", name=name))
     query = str((await state.get_data()).get("query", "")) if await state.get_state() else ""
+    await door_page(callback, event, callback_data.page, query, (checkin, regions, t, role))
+
+
+@routes.callback_query(AttCb.filter(F.action == AtAction.PAGE), DoorEvent())
+async def door_other_page(
+    callback: CallbackQuery,
+    callback_data: AttCb,
+    event: Event,
+    state: FSMContext,
+    checkin: CheckInService,
+    t: Translator,
+    role: Role,
+    regions: Regions,
+) -> None:
+    await callback.answer()
+    data = await state.get_data()
+    query = str(data.get("query", "")) if data.get("event_id") == event.id else ""
     await door_page(callback, event, callback_data.page, query, (checkin, regions, t, role))
 
 
@@ -232,15 +270,11 @@ async def walk_in_text(
     )
 
 
-@routes.callback_query(AttCb.filter(F.action == AtAction.UNDO_WALK_IN), DoorEvent())
+@routes.callback_query(DoorRowCb.filter(F.action == RowAction.UNDO_WALK_IN), DoorEvent())
 async def undo_walk_in(
-    callback: CallbackQuery,
-    callback_data: AttCb,
-    event: Event,
-    checkin: CheckInService,
-    t: Translator,
+    callback: CallbackQuery, event: Event, row: int, checkin: CheckInService, t: Translator
 ) -> None:
-    removed = await checkin.remove_walk_in(event, callback_data.pid)
+    removed = await checkin.remove_walk_in(event, row)
     if removed:
         await callback.answer(t.plain("att.walk_in.removed"))
     else:
@@ -293,6 +327,7 @@ async def volunteer_link(
 
 
 @routes.callback_query(AttCb.filter(F.action.in_(DOOR_ACTIONS + STAFF_ONLY)))
+@routes.callback_query(DoorRowCb.filter())
 async def refuse(callback: CallbackQuery, t: Translator) -> None:
     """A door button of an event the person may not use (or that is gone): the same words."""
     await callback.answer(t.plain("att.no_event"), show_alert=True)

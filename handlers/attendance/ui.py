@@ -23,10 +23,9 @@ NAME_MAX = 120  # a walk-in's name, organisation, region: each at most this long
 
 
 class AtAction(StrEnum):
-    LIST = "l"  # the door list (page)
-    TOGGLE = "t"  # mark / unmark participant ``pid``
+    LIST = "l"  # the door list, afresh (no search)
+    PAGE = "p"  # another page of it (the search kept)
     WALK_IN = "w"  # add someone without Telegram
-    UNDO_WALK_IN = "u"  # remove walk-in ``pid`` (an attendance row id)
     ROOM = "r"  # the room QR
     VOLUNTEER = "v"  # a volunteer invitation link
     SPOT = "s"  # a walk-in with Telegram: register and check in at the room link
@@ -38,7 +37,21 @@ class AttCb(CallbackData, prefix="at1"):
     action: AtAction
     event_id: EventId
     page: Page = 0
-    pid: Annotated[int, Field(ge=0, le=2**53)] = 0  # a Telegram id or an attendance row id
+
+
+class RowAction(StrEnum):
+    TOGGLE = "t"  # mark / unmark the registration ``row``
+    UNDO_WALK_IN = "u"  # remove the walk-in of attendance row ``row``
+
+
+class DoorRowCb(CallbackData, prefix="at1r"):
+    """A person on the door list: by the row id of their registration (or of a walk-in's
+    attendance), which names the event too: an event id of 48 and a Telegram id would not fit
+    in 64 bytes."""
+
+    action: RowAction
+    row: Annotated[int, Field(ge=0, le=2**53)]
+    page: Page = 0
 
 
 def button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -63,7 +76,7 @@ def card_rows(event_id: str, t: Translator, *, staff: bool) -> list[list[InlineK
 
 def door_keyboard(
     event_id: str,
-    people: list[tuple[RosterRow, bool]],
+    people: list[tuple[RosterRow, int, bool]],
     page: tuple[int, int],
     t: Translator,
     *,
@@ -72,23 +85,23 @@ def door_keyboard(
     """A toggle per registrant (✅ marked, ▫️ not), the pages, a walk-in, back."""
     number, pages = page
     kb = InlineKeyboardBuilder()
-    for row, marked in people:
+    for row, reg_id, marked in people:
         label = f"{'✅' if marked else '▫️'} {row.name}"[:60]
-        data = AttCb(action=AtAction.TOGGLE, event_id=event_id, page=number, pid=row.participant_id)
+        data = DoorRowCb(action=RowAction.TOGGLE, row=reg_id, page=number)
         kb.row(button(label, data))
     nav = []
     if number > 0:
         nav.append(
             button(
                 t.plain("list.prev"),
-                AttCb(event_id=event_id, action=AtAction.LIST, page=number - 1),
+                AttCb(event_id=event_id, action=AtAction.PAGE, page=number - 1),
             )
         )
     if number < pages - 1:
         nav.append(
             button(
                 t.plain("list.next"),
-                AttCb(event_id=event_id, action=AtAction.LIST, page=number + 1),
+                AttCb(event_id=event_id, action=AtAction.PAGE, page=number + 1),
             )
         )
     if nav:
@@ -103,7 +116,7 @@ def door_keyboard(
 def walk_ins_keyboard(event_id: str, marks: list[Mark], t: Translator) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for mark in marks:
-        data = AttCb(action=AtAction.UNDO_WALK_IN, event_id=event_id, pid=mark.id)
+        data = DoorRowCb(action=RowAction.UNDO_WALK_IN, row=mark.id)
         kb.row(button(t.plain("att.btn.undo_walk_in", name=mark.name or "")[:60], data))
     kb.row(button(t.plain("att.btn.door"), AttCb(action=AtAction.LIST, event_id=event_id)))
     return kb.as_markup()
