@@ -138,7 +138,18 @@ async def test_the_door_list_undoes_a_mark_and_takes_a_walk_in_step_by_step(
     ulyana = await coordinator(running, server)
     await open_event(ulyana, "Семинар")
     await ulyana.click("Отметить присутствующих")
-    await ulyana.click("▫️ Камчатова Анна Ивановна")
+    shown = ulyana.last_message
+    assert shown is not None and shown.inline_keyboard is not None
+    data = next(
+        str(b["callback_data"])
+        for row in shown.inline_keyboard
+        for b in row
+        if "Камчатова" in b["text"]
+    )
+    await ulyana.click_data(data)
+    twice = await ulyana.click_data(data)  # a double tap: the same button again
+    assert any("Камчатова Анна Ивановна — отмечен" in a for a in twice.alerts), twice.alerts
+    assert len(await marks(running, "ufo-seminar")) == 1
     undone = await ulyana.click("✅ Камчатова Анна Ивановна")
     assert any("Отметка снята" in a for a in undone.alerts)
     assert await marks(running, "ufo-seminar") == []

@@ -214,11 +214,15 @@ class CheckInService:
             return CheckIn(Outcome.CLOSED, event)
         return await self._mark(event, user_id, Method.ONLINE, now, by=None)
 
-    async def toggle(self, event: Event, participant_id: int, by: int, now: datetime) -> bool:
-        """By hand, from the door list: marks (method manual) or removes the mark; whether the
-        person is marked afterwards. Only the registered can be marked."""
+    async def set_mark(
+        self, event: Event, participant_id: int, on: bool, by: int, now: datetime
+    ) -> bool:
+        """By hand, from the door list: mark (method manual) or remove the mark. The button
+        says which, so a double tap changes nothing the second time. Whether the person is
+        marked afterwards; only the registered can be marked."""
         async with self.db.transaction() as conn:
-            if await self.marks.unmark(conn, event.id, participant_id):
+            if not on:
+                await self.marks.unmark(conn, event.id, participant_id)
                 return False
             reg = await self.registration.registrations.get(event.id, participant_id, conn)
             if reg is None or reg.status is not RegStatus.REGISTERED:

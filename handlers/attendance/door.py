@@ -49,6 +49,7 @@ from storage.models import Event, RegStatus
 routes = Routes("attendance_door")
 
 STAFF_ONLY = (AtAction.ROOM, AtAction.VOLUNTEER)
+MARKS = (RowAction.MARK, RowAction.UNMARK)
 DOOR_ACTIONS = (AtAction.LIST, AtAction.PAGE, AtAction.WALK_IN)
 
 
@@ -86,7 +87,7 @@ async def _named(checkin: CheckInService, data: CallbackData | None) -> tuple[st
     """(the event id, the person's id or walk-in's row) a button names, if it still exists."""
     if isinstance(data, AttCb):
         return data.event_id, 0
-    if isinstance(data, DoorRowCb) and data.action is RowAction.TOGGLE:
+    if isinstance(data, DoorRowCb) and data.action is not RowAction.UNDO_WALK_IN:
         reg = await checkin.marks.registration(data.row)
         return (reg.event_id, reg.participant_id) if reg else None
     if isinstance(data, DoorRowCb):
@@ -147,7 +148,7 @@ async def open_door(
     await door_page(callback, event, callback_data.page, "", (checkin, regions, t, role))
 
 
-@routes.callback_query(DoorRowCb.filter(F.action == RowAction.TOGGLE), DoorEvent())
+@routes.callback_query(DoorRowCb.filter(F.action.in_(MARKS)), DoorEvent())
 async def toggle(
     callback: CallbackQuery,
     callback_data: DoorRowCb,
@@ -159,7 +160,8 @@ async def toggle(
     role: Role,
     regions: Regions,
 ) -> None:
-    marked = await checkin.toggle(event, row, callback.from_user.id, utcnow())
+    on = callback_data.action is RowAction.MARK
+    marked = await checkin.set_mark(event, row, on, callback.from_user.id, utcnow())
     name = await checkin.name_of(row)
     if marked:
         await callback.answer(t.plain("att.toggled_on", name=name))

@@ -40,7 +40,8 @@ class AttCb(CallbackData, prefix="at1"):
 
 
 class RowAction(StrEnum):
-    TOGGLE = "t"  # mark / unmark the registration ``row``
+    MARK = "m"  # mark the registration ``row`` as come
+    UNMARK = "x"  # remove that mark
     UNDO_WALK_IN = "u"  # remove the walk-in of attendance row ``row``
 
 
@@ -87,7 +88,8 @@ def door_keyboard(
     kb = InlineKeyboardBuilder()
     for row, reg_id, marked in people:
         label = f"{'✅' if marked else '▫️'} {row.name}"[:60]
-        data = DoorRowCb(action=RowAction.TOGGLE, row=reg_id, page=number)
+        action = RowAction.UNMARK if marked else RowAction.MARK
+        data = DoorRowCb(action=action, row=reg_id, page=number)
         kb.row(button(label, data))
     nav = []
     if number > 0:
