@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
+from bot.attendance import tokens
 from handlers.attendance.ui import AtAction, AttCb
 from storage.db import utcnow
 from storage.events import RegistrationRepo
 from storage.models import RegStatus
-from tests.support.checkin import marks, payload_of, read_qr, seminar
+from tests.support.checkin import checkin, marks, payload_of, read_qr, seminar
 from tests.support.coord import coordinator, open_event, register
 from tests.support.people import Person
 from tests.support.reminders import enrol, is_reminder, soon
@@ -141,3 +142,23 @@ async def test_only_the_closest_reminder_carries_the_button(
     await start(bot, server)
     call = await server.wait_for(is_reminder(anna), timeout=10)
     assert "🙋 Я на сессии" in [b["text"] for b in buttons(call)]
+
+
+async def test_the_closest_reminder_of_an_in_person_event_brings_the_qr(
+    bot: RunningBot, server: StandInServer
+) -> None:
+    """Beside the reminder's text (not instead of it): a photo whose QR is her own link."""
+    event = soon(3, location="Екатеринбург, Дом дружбы", online_url=None, kind="seminar")
+    await bot.add_events(event)
+    anna = Person(server, 7303, "Анна")
+    await enrol(bot, server, anna)
+    await start(bot, server)
+    await server.wait_for(is_reminder(anna), timeout=10)
+    photo = await server.wait_for(
+        lambda c: c.ok and c.chat_id == anna.id and c.method == "sendPhoto", timeout=10
+    )
+    link = tokens.parse_personal(payload_of(read_qr(photo.files["photo"])))
+    assert link is not None and link.participant_id == anna.id
+    assert link.verify(checkin(bot).secret, "ufo")
+    buttons_of_reminder = buttons(next(c for c in server.calls if is_reminder(anna)(c)))
+    assert "🙋 Я на сессии" not in [b["text"] for b in buttons_of_reminder]
