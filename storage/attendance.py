@@ -41,6 +41,15 @@ class Volunteer:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """How, when and by whom a person was marked."""
+
+    method: str
+    at: datetime
+    by: int | None = None  # None: self check-in
+
+
 def _mark(row: aiosqlite.Row) -> Mark:
     return from_row(Mark, row, moments=("checked_in_at",))
 
@@ -73,20 +82,14 @@ class AttendanceRepo(Repo):
         return registration_of(row) if row else None
 
     async def mark(
-        self,
-        conn: aiosqlite.Connection,
-        event_id: str,
-        participant_id: int,
-        method: str,
-        now: datetime,
-        by: int | None,
+        self, conn: aiosqlite.Connection, event_id: str, participant_id: int, stamp: Stamp
     ) -> bool:
         """Mark a person with Telegram as come; False (and nothing changes) if already."""
         cur = await conn.execute(
             "INSERT INTO attendance (event_id, participant_id, method, checked_in_at, "
             "checked_in_by) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (event_id, participant_id) DO NOTHING",
-            (event_id, participant_id, method, to_db(now), by),
+            (event_id, participant_id, stamp.method, to_db(stamp.at), stamp.by),
         )
         return cur.rowcount > 0
 

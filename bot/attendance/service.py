@@ -19,7 +19,7 @@ from bot.events.minimums import minimum_of
 from bot.registration.service import RegistrationService
 from bot.staff.coordination import NAME_ID
 from bot.staff.roles import Role
-from storage.attendance import AttendanceRepo, Mark, VolunteerRepo
+from storage.attendance import AttendanceRepo, Mark, Stamp, VolunteerRepo
 from storage.db import Database
 from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
@@ -202,7 +202,7 @@ class CheckInService:
             if event.capacity is not None and taken >= event.capacity:
                 return CheckIn(Outcome.FULL, event)
             await regs.put(conn, event.id, user_id, RegStatus.REGISTERED, now)
-            await self.marks.mark(conn, event.id, user_id, Method.ROOM, now, None)
+            await self.marks.mark(conn, event.id, user_id, Stamp(Method.ROOM, now))
         return await self._result(event, user_id, Outcome.MARKED)
 
     async def online(self, event_id: str, user_id: int, now: datetime) -> CheckIn:
@@ -227,7 +227,7 @@ class CheckInService:
             reg = await self.registration.registrations.get(event.id, participant_id, conn)
             if reg is None or reg.status is not RegStatus.REGISTERED:
                 return False
-            await self.marks.mark(conn, event.id, participant_id, Method.MANUAL, now, by)
+            await self.marks.mark(conn, event.id, participant_id, Stamp(Method.MANUAL, now, by))
         return True
 
     async def add_walk_in(
@@ -249,7 +249,7 @@ class CheckInService:
             reg = await regs.get(event.id, participant_id, conn)
             if reg is None or reg.status is not RegStatus.REGISTERED:
                 return CheckIn(Outcome.NOT_REGISTERED, event, await self.name_of(participant_id))
-            new = await self.marks.mark(conn, event.id, participant_id, method, now, by)
+            new = await self.marks.mark(conn, event.id, participant_id, Stamp(method, now, by))
         return await self._result(event, participant_id, Outcome.MARKED if new else Outcome.ALREADY)
 
     async def _result(self, event: Event, participant_id: int, outcome: Outcome) -> CheckIn:
