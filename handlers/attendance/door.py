@@ -1,31 +1,27 @@
-"""At the door: the list of registrants with a toggle each (paged; typing part of a name
-finds someone), people without Telegram added by hand, the room QR and volunteer links.
+"""At the door: the list of registrants with a mark/unmark button each (paged; typing part of
+a name finds someone), and people without Telegram added by hand.
 
-Every button names its event and passes DoorEvent: staff with the event in scope or a door
-volunteer of that event; anyone else (a coordinator of another district too) gets the same
-"no such event" whether it exists or not. The room QR and volunteer links are staff's only.
+Every button names its event (or a registration of it) and passes DoorEvent: staff with the
+event in scope or a door volunteer of that event; anyone else (a coordinator of another
+district too) gets the same "no such event" whether it exists or not, from the refusal at the
+end, which also answers the staff-only buttons of staff_tools.py that its filter refused.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from aiogram import Bot, F
+from aiogram import F
 from aiogram.filters import BaseFilter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
-from bot.attendance.qr import qr_png
-from bot.attendance.service import ROOM_OPENS, CheckInService
-from bot.attendance.volunteers import Volunteers
-from bot.config import Settings
+from bot.attendance.service import CheckInService
 from bot.i18n import Html, Translator
 from bot.registration.regions import Regions
 from bot.staff.coordination import page_of, roster
 from bot.staff.roles import Role
-from bot.timefmt import when
 from handlers.attendance.states import Door
 from handlers.attendance.ui import (
     DOOR_PAGE,
@@ -41,8 +37,8 @@ from handlers.attendance.ui import (
 )
 from handlers.common_ui import show
 from handlers.routing import Routes
-from handlers.staff.common import bot_username, enter, leave, not_command
-from storage.db import Database, utcnow
+from handlers.staff.common import enter, leave, not_command
+from storage.db import utcnow
 from storage.events import EventRepo
 from storage.models import Event, RegStatus
 
@@ -287,72 +283,8 @@ async def undo_walk_in(
     )
 
 
-# --- the room QR and volunteer links: staff in scope ------------------------------------------
-
-
-@routes.callback_query(AttCb.filter(F.action == AtAction.ROOM), DoorEvent(staff=True))
-async def room_qr(
-    callback: CallbackQuery,
-    event: Event,
-    checkin: CheckInService,
-    t: Translator,
-    settings: Settings,
-    bot: Bot,
-) -> None:
-    await callback.answer()
-    link = f"https://t.me/{await bot_username(bot)}?start={await checkin.room_payload(event.id)}"
-    opens = Html(when(event.starts_at - ROOM_OPENS, t, base=settings.zone))
-    closes = Html(when(event.ends_at, t, base=settings.zone))
-    caption = t("att.room_qr", title=event.title, link=link, opens=opens, closes=closes)
-    photo = BufferedInputFile(qr_png(link), filename=f"room-{event.id}.png")
-    await bot.send_photo(callback.from_user.id, photo, caption=caption)
-
-
-@routes.callback_query(AttCb.filter(F.action == AtAction.VOLUNTEER), DoorEvent(staff=True))
-async def volunteer_link(
-    callback: CallbackQuery,
-    event: Event,
-    checkin: CheckInService,
-    t: Translator,
-    settings: Settings,
-    bot: Bot,
-) -> None:
-    await callback.answer()
-    now = utcnow()
-    ttl = timedelta(days=settings.invite_ttl_days)
-    invite = await Volunteers(checkin.db).invite(event.id, callback.from_user.id, now, ttl)
-    link = f"https://t.me/{await bot_username(bot)}?start=co_{invite.token}"
-    until = Html(when(invite.expires_at, t, base=settings.zone))
-    await bot.send_message(
-        callback.from_user.id, t("att.volunteer_link", title=event.title, link=link, until=until)
-    )
-
-
 @routes.callback_query(AttCb.filter(F.action.in_(DOOR_ACTIONS + STAFF_ONLY)))
 @routes.callback_query(DoorRowCb.filter())
 async def refuse(callback: CallbackQuery, t: Translator) -> None:
     """A door button of an event the person may not use (or that is gone): the same words."""
     await callback.answer(t.plain("att.no_event"), show_alert=True)
-
-
-# --- a door volunteer: their tools, from the invitation and from /start ----------------------
-
-
-async def volunteer_welcome(
-    message: Message, event_id: str | None, db: Database, t: Translator
-) -> None:
-    """The invitation used: what a volunteer may do, and the button to the door list."""
-    event = await EventRepo(db).get(event_id or "")
-    if event is None:
-        await message.answer(t("att.no_event"))
-        return
-    markup = one(t.plain("att.btn.door"), AttCb(action=AtAction.LIST, event_id=event.id))
-    await message.answer(t("att.volunteer_ok", title=event.title), reply_markup=markup)
-
-
-async def volunteer_tools(message: Message, checkin: CheckInService, t: Translator) -> None:
-    """/start of a door volunteer: the door list of each of their events not long over."""
-    assert message.from_user is not None
-    for event in await checkin.volunteer_events(message.from_user.id, utcnow()):
-        markup = one(t.plain("att.btn.door"), AttCb(action=AtAction.LIST, event_id=event.id))
-        await message.answer(t("att.volunteer_start", title=event.title), reply_markup=markup)

@@ -13,7 +13,7 @@ from bot.attendance.service import CheckInService
 from bot.i18n import LOCALES, Translator, translator
 from bot.staff.commands import CommandMenus
 from bot.staff.roles import Role
-from handlers.attendance.door import volunteer_tools
+from handlers.attendance.staff_tools import volunteer_tools
 from handlers.callbacks import LangCb, Menu, MenuCb
 from handlers.common_ui import show
 from handlers.keyboards import participant as keyboards

@@ -22,7 +22,7 @@ from bot.staff.commands import CommandMenus
 from bot.staff.coordination import ALL, INVITE_PREFIX, Coordinators, InviteRefusal, parse_scope
 from bot.staff.roles import Role
 from bot.timefmt import when
-from handlers.attendance.door import volunteer_welcome
+from handlers.attendance.staff_tools import volunteer_welcome
 from handlers.callbacks import AdmAction, CoordAdminCb, Menu, MenuCb
 from handlers.common_ui import show
 from handlers.keyboards import staff as kb
