@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 from openpyxl import load_workbook
 
+from bot.attendance.service import summary_of
+from bot.i18n import translator
+from handlers.attendance.ui import summary_line
+from storage.attendance import AttendanceRepo
+from storage.db import utcnow
 from tests.support.checkin import checkin, marks, payload_of, read_qr, seminar
 from tests.support.coord import coordinator, open_event, register
 from tests.support.people import Person
@@ -162,6 +168,7 @@ async def test_the_door_list_undoes_a_mark_and_takes_a_walk_in_step_by_step(
     assert len(rest) == 8 and all("ов" in b for b in rest), rest
 
     await ulyana.click("Добавить участника без Telegram")
+    assert "напишите текстом" in (await ulyana.send_sticker()).text
     assert "слишком длинно" in (await ulyana.send("Я" * 200)).text.lower()
     assert "организация" in (await ulyana.send("Ооржак Чечек")).text
     assert "регион" in (await ulyana.send("Дом народов")).text
@@ -178,3 +185,30 @@ async def test_the_door_list_undoes_a_mark_and_takes_a_walk_in_step_by_step(
     removed = await ulyana.click("✖️ Убрать: Ооржак Чечек")
     assert any("Убрано" in a for a in removed.alerts)
     assert await marks(running, "ufo-seminar") == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "own", "attended", "says"),
+    [
+        ("seminar", None, 15, "пришли 15 из 15 необходимых ✓"),
+        ("seminar", None, 14, "пришли 14 из 15 необходимых ✗ (не хватает 1)"),
+        ("round_table", None, 17, "пришли 17 из 30 необходимых ✗ (не хватает 13)"),
+        ("round_table", 10, 10, "пришли 10 из 10 необходимых ✓"),  # the event's own minimum
+        ("webinar", None, 3, None),  # no minimum: nothing said about one
+    ],
+)
+async def test_thresholds_by_kind_and_the_events_own(
+    running: RunningBot, kind: str, own: int | None, attended: int, says: str | None
+) -> None:
+    event = replace(seminar(), kind=kind, min_participants=own)
+    await running.add_events(event)
+    async with running.db.transaction() as conn:
+        for n in range(attended):
+            walk_in = (f"Гость {n}", "НКО", "Тыва")
+            await AttendanceRepo(running.db).add_walk_in(conn, event.id, walk_in, utcnow(), None)
+    line = summary_line(await summary_of(running.db, event), translator("ru"))
+    assert line.startswith(f"Пришли {attended} из 0 записавшихся")
+    if says is None:
+        assert "необходимых" not in line
+    else:
+        assert line.endswith(says), line
