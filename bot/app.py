@@ -21,6 +21,7 @@ from aiogram.exceptions import (
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.strategy import FSMStrategy
 
+from bot.attendance.service import CheckInService, secret_of
 from bot.config import Settings
 from bot.delivery import broadcasting, reminders
 from bot.delivery.notices import KIND_CANCELLED, KIND_NOTICE, KIND_PROMOTED
@@ -65,7 +66,10 @@ def participant_renderers(runtime: Runtime) -> None:
     """The Telegram side of what the planner and the registration service queue: reminders,
     change notices, cancellations, promotions and feedback requests (messages with buttons)."""
     db, offsets, sender = runtime.db, runtime.settings.reminder_offsets, runtime.sender
-    sender.register(KIND_REMINDER, lambda bot, item: render_reminder(bot, item, db, offsets))
+    secret = secret_of(runtime.settings)  # the check-in QR of the last reminder
+    sender.register(
+        KIND_REMINDER, lambda bot, item: render_reminder(bot, item, db, offsets, secret)
+    )
     sender.register(KIND_NOTICE, lambda bot, item: render_notice(bot, item, db))
     sender.register(KIND_CANCELLED, lambda bot, item: render_cancelled(bot, item, db))
     sender.register(KIND_PROMOTED, lambda bot, item: render_promoted(bot, item, db))
@@ -144,6 +148,8 @@ def create_dispatcher(
     dp["regions"] = regions
     dp["default_locale"] = settings.default_locale
     dp["registration"] = RegistrationService(db, form, regions, clock=clock)
+    # Check-in (issue 10): signs and verifies the personal QR links.
+    dp["checkin"] = CheckInService(db, secret_of(settings), dp["registration"])
 
     # One log line per update and the update metrics (bot/ops/observe.py), innermost.
     dp["metrics"] = Metrics() if settings.metrics_port is not None else None

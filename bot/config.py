@@ -174,6 +174,11 @@ class Settings(BaseSettings):
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
+    # Check-in (issue 10): the key of the personal QR links; when unset, one derived from the
+    # bot token (bot/attendance/tokens.py). Set it to keep the QR codes valid across a token
+    # change, or to let the command line print codes without the token.
+    checkin_secret: SecretStr | None = None
+
     @field_validator("bot_token", "form_path", "telegram_api_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from aiogram import BaseMiddleware, Router
 
-from handlers import errors, fallback, groups, reports, selection
+from handlers import attendance, errors, fallback, groups, reports, selection
 from handlers.filters import IsAdmin, IsStaff
 from handlers.groups import PRIVATE_CALLBACK, PRIVATE_MESSAGE
 from handlers.participant import (
@@ -63,6 +63,9 @@ def feature_routers() -> list[Router]:
         # Certificates, /report (its dialog takes photos, files and text in its own state;
         # its /cancel comes before start's) and /reports, with their refusals.
         reports.setup(),
+        # Check-in (issue 10): its deep links before start's, its door dialog before the
+        # questionnaire; door volunteers are not staff, so it is not under the staff router.
+        *attendance.routers(),
         # Commands and menu buttons come before the questionnaire, so /cancel, /help, /my ...
         # work in the middle of a dialog; the questionnaire takes plain answers only.
         start.routes.build(),

@@ -29,7 +29,7 @@ class Invite:
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     #: What the invitation makes its opener (bot/staff/coordination.py: Coordinators.grants):
-    #: "coordinator" (of ``district``), "expert" (of ``event_id``).
+    #: "coordinator" (of ``district``), "expert" or "volunteer" (of ``event_id``).
     role: str = "coordinator"
     event_id: str | None = None
 
@@ -116,6 +116,7 @@ class CoordinatorRepo(Repo):
         rows = await self.db.fetchall(
             "SELECT rowid AS id, * FROM invites "
             "WHERE used_by IS NULL AND revoked_at IS NULL AND expires_at > ? "
+            "AND role != 'volunteer' "
             "ORDER BY created_at, rowid",
             (to_db(now),),
         )

@@ -153,6 +153,14 @@ class ErasureRepo:
             pid,
         )
         await conn.execute("DELETE FROM feedback WHERE participant_id = ?", pid)
+        # Check-in (issue 10): their attendance marks and door-volunteer rights go, and their
+        # id leaves the marks they made for others (walk-ins stay: see README).
+        await conn.execute("DELETE FROM attendance WHERE participant_id = ?", pid)
+        await conn.execute(
+            "UPDATE attendance SET checked_in_by = NULL WHERE checked_in_by = ?", pid
+        )
+        await conn.execute("DELETE FROM volunteers WHERE telegram_id = ?", pid)
+        await conn.execute("UPDATE volunteers SET added_by = NULL WHERE added_by = ?", pid)
         await conn.execute("DELETE FROM answers WHERE participant_id = ?", pid)
         await _erase_selection(conn, user_id)
         await conn.execute("DELETE FROM registrations WHERE participant_id = ?", pid)

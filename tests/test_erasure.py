@@ -17,6 +17,7 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from bot.config import Settings
 from bot.delivery.broadcasting import Audience, AudienceKind, Broadcasting
 from bot.registration.drafts import DraftExpiry
+from storage.attendance import AttendanceRepo, Stamp, VolunteerRepo
 from storage.broadcasts import BroadcastRepo, NewBroadcast
 from storage.db import Database, utcnow
 from storage.erasure import fsm_key_names
@@ -198,10 +199,25 @@ async def test_erasure_leaves_none_of_the_persons_strings_in_the_database_files(
     before = contents()
     assert all(s.encode() in before for s in strings), "the check would prove nothing"
 
+    # Check-in (issue 10): she came to the first event, checked in a walk-in at the second as
+    # its door volunteer; her marks and her right go, the walk-in stays without her id.
+    async with running.db.transaction() as conn:
+        await AttendanceRepo(running.db).mark(conn, "first", person.id, Stamp("qr", utcnow()))
+        await VolunteerRepo(running.db).put(conn, "second", person.id, None, utcnow())
+        walk_in = ("Оюн Айдын", "АНО «Тыва»", "Тыва")
+        await AttendanceRepo(running.db).add_walk_in(conn, "second", walk_in, utcnow(), person.id)
+
     await erase_via_profile(person)
     after = contents()
     found = [s for s in strings if s.encode() in after]
     assert found == []
+    mine = await running.db.fetchall(
+        "SELECT 1 FROM attendance WHERE participant_id = ? OR checked_in_by = ? "
+        "UNION ALL SELECT 1 FROM volunteers WHERE telegram_id = ?",
+        (person.id, person.id, person.id),
+    )
+    assert mine == []
+    assert [m.name for m in await AttendanceRepo(running.db).of_event("second")] == ["Оюн Айдын"]
 
 
 # --- the outbox -----------------------------------------------------------------------------------

@@ -23,14 +23,14 @@ from bot.registration.service import RegistrationService
 from bot.staff.export import FIXED, Table, registration_table, to_csv, to_xlsx
 from storage.db import Database, utcnow
 from storage.participants import ParticipantRepo
-from tests.support.columns import EXPORT_FIXED_COLUMNS, SHIPPED_FORM_IDS
+from tests.support.columns import ATTENDANCE_COLUMNS, EXPORT_FIXED_COLUMNS, SHIPPED_FORM_IDS
 from tests.support.process import ROOT
 
 MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
 EVENT = "seminar-kazan"
 FORMULA = '=HYPERLINK("http://evil.example","Нажмите")'
-HEADER = [*EXPORT_FIXED_COLUMNS, *SHIPPED_FORM_IDS, "topic", "arrival"]
+HEADER = [*EXPORT_FIXED_COLUMNS, *SHIPPED_FORM_IDS, "topic", "arrival", *ATTENDANCE_COLUMNS]
 
 EVENTS_YAML = """
 events:
@@ -284,7 +284,7 @@ async def test_english_labels_and_an_event_without_registrations(database: Path)
     assert first["region"] == "Republic of Tatarstan"
     assert first["arrival"] == "I live in Kazan"
     assert empty.rows == []
-    assert empty.header == FIXED + default_form().ids
+    assert empty.header == FIXED + default_form().ids + ATTENDANCE_COLUMNS
     assert to_csv(empty).decode("utf-8-sig").strip() == ",".join(empty.header)
 
 

@@ -8,6 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 
 from bot.app import COMMANDS
+from bot.attendance.service import Outcome as AttOutcome
 from bot.delivery.notices import WATCHED
 from bot.events.files import EventKind
 from bot.events.input import OPTIONAL, EventField, EventProblem
@@ -53,6 +54,12 @@ DYNAMIC = (
     | {f"seldec.status.{s.value}" for s in AppStatus}
     | {f"seldec.draft.{d.value}" for d in Decision}
     | {f"seldec.btn.set_{d.value}" for d in Decision}
+    # check-in (handlers/attendance/): one text per outcome, and the gendered "marked"
+    | {f"att.scan.{o}" for o in ("marked", "already", "forged", "not_registered", "closed")}
+    | {f"att.room.{o}" for o in ("marked", "already", "offer", "full", "no_profile")}
+    | {f"att.spot.{o.value}" for o in AttOutcome if o is not AttOutcome.NOT_ALLOWED}
+    | {f"att.online.{o}" for o in ("marked", "already", "closed", "forged", "not_registered")}
+    | {"att.marked_f", "att.marked_m", "att.marked_x"}
     | {
         "done.registered",
         "done.waitlisted",

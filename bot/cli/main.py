@@ -18,6 +18,7 @@ from bot.cli import (
     export,
     reports,
     restore,
+    volunteers,
     status,
 )
 from bot.cli import selection as selection_cli  # issue 9: decide, publish, export
@@ -39,6 +40,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(backup.COMMAND, backup.add_parser, backup.run),
     Command(restore.COMMAND, restore.add_parser, restore.run),
     Command(status.COMMAND, status.add_parser, status.run),
+    Command(volunteers.COMMAND, volunteers.add_parser, volunteers.run),
 )
 
 

@@ -26,6 +26,7 @@ from bot.events.input import (
     new_event_id,
 )
 from bot.registration.regions import DISTRICT_CODES, Regions
+from storage.attendance import VolunteerRepo
 from storage.coordinators import CoordinatorRepo
 from storage.coordinators import Invite as Invite  # re-exported for the views
 from storage.db import Database
@@ -43,6 +44,7 @@ INVITE_PREFIX = "co_"
 #: ``Coordinators.grants``.
 ROLE_COORDINATOR = "coordinator"
 ROLE_EXPERT = "expert"
+ROLE_VOLUNTEER = "volunteer"  # issue 10: a door volunteer for one event
 
 # --- coordinators and invitations ---------------------------------------------------------
 
@@ -196,7 +198,11 @@ class Coordinators:
 
     @property
     def grants(self) -> dict[str, Grant]:
-        return {ROLE_COORDINATOR: self._grant_coordinator, ROLE_EXPERT: self._grant_expert}
+        return {
+            ROLE_COORDINATOR: self._grant_coordinator,
+            ROLE_EXPERT: self._grant_expert,
+            ROLE_VOLUNTEER: self._grant_volunteer,
+        }
 
     async def _grant_coordinator(
         self, conn: aiosqlite.Connection, invite: Invite, user_id: int, now: datetime
@@ -208,6 +214,12 @@ class Coordinators:
     ) -> None:
         assert invite.event_id is not None
         await ExpertRepo(self.db).add(conn, invite.event_id, user_id, invite.created_by, now)
+
+    async def _grant_volunteer(
+        self, conn: aiosqlite.Connection, invite: Invite, user_id: int, now: datetime
+    ) -> None:
+        assert invite.event_id is not None
+        await VolunteerRepo(self.db).put(conn, invite.event_id, user_id, invite.created_by, now)
 
     async def _refusal(
         self, conn: aiosqlite.Connection, invite: Invite | None, now: datetime

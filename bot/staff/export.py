@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from bot.registration.feedback import feedback_questions
 from bot.registration.form import Form, Question, QuestionType, display_value, parse_questions
 from bot.registration.regions import Regions
+from storage.attendance import AttendanceRepo, Mark
 from storage.db import Database
 from storage.events import EventRepo, RegistrationRepo
 from storage.feedback import FeedbackRepo
@@ -22,6 +23,7 @@ from storage.models import RegStatus
 from storage.participants import ParticipantRepo
 
 FIXED = ["event_id", "telegram_id", "username", "status", "waitlist_position", "registered_at"]
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 STATUS_ORDER = {RegStatus.REGISTERED: 0, RegStatus.WAITLISTED: 1, RegStatus.CANCELLED: 2}
 
 
@@ -68,6 +70,8 @@ async def registration_table(
         )
     )
     rows: list[list[str | int | None]] = []
+    marks = await AttendanceRepo(db).of_event(event_id)
+    came = {m.participant_id: m for m in marks if m.participant_id is not None}
     for reg in regs:
         person = await people.get(reg.participant_id)
         profile = await people.answers(reg.participant_id)
@@ -88,8 +92,39 @@ async def registration_table(
                 row.append(_shown(q, profile.get(q.id), locale, regions))
         for q in event_questions:
             row.append(_shown(q, own.get(q.id), locale, regions))
-        rows.append(row)
-    return Table(header, rows)
+        rows.append(row + _attendance(came.get(reg.participant_id), zone))
+    rows += _walk_ins(event.id, [m for m in marks if m.participant_id is None], header, zone)
+    return Table(header + ATTENDANCE, rows)
+
+
+# --- who came (issue 10): three columns, and walk-ins without Telegram as rows of their own --
+
+ATTENDANCE = ["attended", "checked_in_at", "check_in_method"]
+WALK_IN_STATUS = "walk_in"
+
+
+def _attendance(mark: Mark | None, zone: ZoneInfo) -> list[str | int | None]:
+    if mark is None:
+        return ["no", None, None]
+    return ["yes", mark.checked_in_at.astimezone(zone).strftime(TIME_FORMAT), mark.method]
+
+
+def _walk_ins(
+    event_id: str, marks: list[Mark], header: list[str], zone: ZoneInfo
+) -> list[list[str | int | None]]:
+    """A row per walk-in: no Telegram id; the name, organisation and region as staff typed
+    them, under the questionnaire's columns of the same meaning."""
+    typed = {"full_name": "name", "organization": "organisation", "region": "region"}
+    rows: list[list[str | int | None]] = []
+    for mark in marks:
+        row: list[str | int | None] = [None] * len(header)
+        row[0], row[3] = event_id, WALK_IN_STATUS
+        row[5] = mark.checked_in_at.astimezone(zone).strftime(TIME_FORMAT)
+        for column, attribute in typed.items():
+            if column in header:
+                row[header.index(column)] = getattr(mark, attribute)
+        rows.append(row + _attendance(mark, zone))
+    return rows
 
 
 FEEDBACK_FIXED = ["event_id", "telegram_id", "username", "answered_at"]

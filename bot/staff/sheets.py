@@ -43,6 +43,7 @@ class SheetRow:
     name: str
     organisation: str
     region: str
+    came: str = ""  # issue 10: the check-in mark ("✓ 14:05"), printed in the signature column
 
 
 def _text(value: str) -> str:
@@ -62,10 +63,12 @@ def registration_sheet(
     ws.title = labels.heading[:31]
     _title(ws, title, labels)
     _header(ws, labels)
-    values: list[tuple[str, str, str]] = [(r.name, r.organisation, r.region) for r in rows]
-    values += [("", "", "")] * blank_rows
-    for number, (name, organisation, region) in enumerate(values, start=1):
-        _row(ws, HEADER_ROW + number, number, (name, organisation, region))
+    values = [*rows, *[SheetRow("", "", "")] * blank_rows]
+    for number, r in enumerate(values, start=1):
+        _row(ws, HEADER_ROW + number, number, (r.name, r.organisation, r.region))
+        if r.came:
+            ws[f"E{HEADER_ROW + number}"] = _text(r.came)
+            ws[f"E{HEADER_ROW + number}"].data_type = "s"
     for column, width in zip(COLUMNS, WIDTHS, strict=True):
         ws.column_dimensions[column].width = width
     _page_setup(ws, labels, last_row=HEADER_ROW + len(values))

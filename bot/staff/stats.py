@@ -144,3 +144,26 @@ def render_chart(days: list[Day], text: ChartText) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
+
+
+# --- who came (issue 10): registered against attended, per event, district and kind ---------
+
+
+@dataclass(frozen=True, slots=True)
+class Turnout:
+    key: str | None  # an event id, a district code or a kind; None: no district
+    registered: int
+    attended: int  # walk-ins included
+
+
+def turnout_by(
+    rows: Iterable[tuple[str | None, int, int]],
+) -> list[Turnout]:
+    """(key, registered, attended) rows summed by key, the most attended first."""
+    registered: Counter[str | None] = Counter()
+    attended: Counter[str | None] = Counter()
+    for key, r, a in rows:
+        registered[key] += r
+        attended[key] += a
+    keys = sorted(registered, key=lambda k: (-attended[k], -registered[k], k is None, k or ""))
+    return [Turnout(k, registered[k], attended[k]) for k in keys]

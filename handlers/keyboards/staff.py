@@ -16,6 +16,7 @@ from bot.staff.coordination import ALL, CoordinatorInfo
 from bot.staff.roles import Role
 from bot.timefmt import short_date
 from handlers import callbacks as cb
+from handlers.attendance.ui import card_rows as attendance_rows
 from handlers.keyboards.participant import _cut, short_district
 from handlers.selection.decision_buttons import entry as selection_entry
 from storage.models import Event, EventStatus
@@ -91,6 +92,8 @@ def event_card(event: Event, t: Translator, *, can_change: bool) -> InlineKeyboa
     # Issue 9: a selection event's "Отбор" (handlers/selection/coordinator.py).
     if event.selection is not None:
         kb.row(_button(t.plain("seldec.open"), selection_entry(event.id)))
+    for row in attendance_rows(event.id, t, staff=True):  # issue 10: check-in
+        kb.row(*row)
     if can_change:
         kb.row(
             _button(t.plain("coord.edit"), press(cb.CoAction.EDIT)),

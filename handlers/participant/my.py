@@ -7,6 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.selection.applying import Applying
+from handlers.attendance.participant import with_qr_buttons
 from handlers.callbacks import EvAction, EventCb, Menu, MenuCb
 from handlers.common_ui import acknowledge, show
 from handlers.keyboards import participant as keyboards
@@ -37,6 +38,9 @@ async def send_my(target: Message | CallbackQuery, ctx: FormContext) -> None:
     add_application_buttons(markup, applications, ctx.t)
     # Certificates of the events the person came to (issue 10: handlers/reports/).
     markup = await with_certificates(markup, ctx.registration.db, ctx.chat_id, ctx.t)
+    # Check-in (issue 10): the QR for the door of each in-person event one is registered for.
+    door = [e for r, e in shown if r.status is RegStatus.REGISTERED and e.ends_at > now]
+    markup = with_qr_buttons(markup, door, ctx.t)
     await show(target, text, markup)
 
 

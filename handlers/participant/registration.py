@@ -11,10 +11,12 @@ from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.attendance.service import CheckInService
 from bot.registration.flow import EVENT_SCOPE, PROFILE_SCOPE, by_scope, key, split
 from bot.registration.form import QuestionType
 from bot.registration.service import RegisterOutcome, RegistrationError
 from bot.selection.applying import is_selection
+from handlers.attendance.participant import confirmation_qr
 from handlers.callbacks import EvAction, EventCb, SumAction, SummaryCb
 from handlers.common_ui import show
 from handlers.keyboards import participant as keyboards
@@ -106,10 +108,16 @@ async def _summary_markup(callback: CallbackQuery, markup: InlineKeyboardMarkup)
 
 @routes.callback_query(SummaryCb.filter(F.action == SumAction.CONFIRM), SummaryShown())
 async def on_confirm(
-    callback: CallbackQuery, state: FSMContext, ctx: FormContext, shown: Shown
+    callback: CallbackQuery,
+    state: FSMContext,
+    ctx: FormContext,
+    shown: Shown,
+    checkin: CheckInService | None = None,
 ) -> None:
     await callback.answer()
     await confirm(ctx, state, shown.event, callback)
+    if checkin is not None:  # issue 10: the QR for the door, beside the confirmation
+        await confirmation_qr(ctx.bot, checkin, ctx.chat_id, shown.event, ctx.t)
 
 
 @routes.callback_query(SummaryCb.filter(F.action == SumAction.EDIT), SummaryShown())

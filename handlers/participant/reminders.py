@@ -8,16 +8,19 @@ moved, was cancelled or has started, a later reminder or a newer notice replaced
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from aiogram import Bot, F
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.attendance.service import in_person
 from bot.delivery.notices import details_hash
 from bot.delivery.reminders import due_offset, event_offsets, key_moment
 from bot.i18n import Html, Translator, translator
 from bot.timefmt import duration, when
+from handlers.attendance.participant import send_personal_qr, with_online_button
 from handlers.callbacks import Menu, MenuCb, ReminderCb, RmAction
 from handlers.participant.context import FormContext
 from handlers.participant.notify import (
@@ -33,6 +36,7 @@ from storage.outbox import OutItem
 from storage.reminders import event_and_attendee
 
 routes = Routes("reminders")
+log = logging.getLogger(__name__)
 
 
 # --- texts and buttons -------------------------------------------------------------------
@@ -82,7 +86,11 @@ def events_button(t: Translator) -> InlineKeyboardMarkup:
 
 
 async def render_reminder(
-    bot: Bot, item: OutItem, db: Database, default_offsets: tuple[timedelta, ...]
+    bot: Bot,
+    item: OutItem,
+    db: Database,
+    default_offsets: tuple[timedelta, ...],
+    secret: bytes | None = None,
 ) -> bool:
     if item.event_id is None:
         return False
@@ -101,11 +109,20 @@ async def render_reminder(
     if due is None or int(due.total_seconds()) != item.payload.get("offset"):
         return False  # a later reminder replaced it (the bot was down), or offsets changed
     t = translator(person.language)
+    # Check-in (issue 10): only the reminder closest to the start (the one open at the door)
+    # carries the QR of an in-person event or "I'm at the session" of an online one.
+    closest = due == min(event_offsets(event, default_offsets))
+    markup = event_buttons(event, t, registered=True)
+    if closest and event.is_online:
+        markup = with_online_button(markup, event, t)
     await bot.send_message(
-        item.chat_id,
-        reminder_text(event, t, person.timezone, now),
-        reply_markup=event_buttons(event, t, registered=True),
+        item.chat_id, reminder_text(event, t, person.timezone, now), reply_markup=markup
     )
+    if closest and secret is not None and in_person(event):
+        try:
+            await send_personal_qr(bot, secret, item.chat_id, event, t)
+        except Exception:  # the reminder is sent; /my has the QR one tap away
+            log.exception("the check-in QR of %s for %s was not sent", event.id, item.chat_id)
     return True
 
 

@@ -9,9 +9,11 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
+from bot.attendance.service import CheckInService
 from bot.i18n import LOCALES, Translator, translator
 from bot.staff.commands import CommandMenus
 from bot.staff.roles import Role
+from handlers.attendance.staff_tools import volunteer_tools
 from handlers.callbacks import LangCb, Menu, MenuCb
 from handlers.common_ui import show
 from handlers.keyboards import participant as keyboards
@@ -86,6 +88,7 @@ async def start(
     role: Role,
     db: Database,
     menus: CommandMenus | None = None,
+    checkin: CheckInService | None = None,
 ) -> None:
     assert message.from_user is not None
     resume_button = await resumable(state)
@@ -97,6 +100,8 @@ async def start(
     if role.is_staff and menus is not None:
         # An admin or coordinator who had never opened the chat gets their menu now.
         await menus.ensure(message.from_user.id)
+    if checkin is not None:  # issue 10: a door volunteer finds their check-in tools here
+        await volunteer_tools(message, checkin, t)
 
 
 @routes.callback_query(MenuCb.filter(F.action == Menu.HOME))

@@ -25,6 +25,7 @@ from bot.staff.coordination import (
     INVITE_PREFIX,
     ROLE_COORDINATOR,
     ROLE_EXPERT,
+    ROLE_VOLUNTEER,
     Coordinators,
     Invite,
     InviteRefusal,
@@ -32,6 +33,7 @@ from bot.staff.coordination import (
 )
 from bot.staff.roles import Role
 from bot.timefmt import when
+from handlers.attendance.staff_tools import volunteer_welcome
 from handlers.callbacks import AdmAction, CoordAdminCb, Menu, MenuCb
 from handlers.common_ui import show
 from handlers.keyboards import staff as kb
@@ -94,6 +96,9 @@ async def accept_invite(
     if outcome.invite is None:
         refusal = outcome.refusal or InviteRefusal.BAD
         await message.answer(t(f"coord.invite_{refusal.value}"))
+        return
+    if outcome.invite.role == ROLE_VOLUNTEER:  # issue 10: a door volunteer for one event
+        await volunteer_welcome(message, outcome.invite.event_id, ctx.db, t)
         return
     await message.answer(await WELCOMES[outcome.invite.role](outcome.invite, ctx))
     if menus is not None:

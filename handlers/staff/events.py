@@ -11,12 +11,15 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
-from bot.i18n import Translator
+from bot.attendance.service import summary_of
+from bot.i18n import Html, Translator
 from bot.staff.coordination import EventDesk, page_of, roster
 from bot.staff.export import registration_table, to_csv, to_xlsx
 from bot.staff.roles import Role
 from bot.staff.sheets import SheetLabels, SheetRow, registration_sheet
 from bot.timefmt import when
+from handlers.attendance.sheet import with_check_ins
+from handlers.attendance.ui import summary_line
 from handlers.callbacks import CoAction, CoEventCb, CoListCb
 from handlers.common_ui import show
 from handlers.filters import EventInScope
@@ -72,6 +75,8 @@ async def show_card(callback: CallbackQuery, event: Event, ctx: StaffContext) ->
     counts = (await EventRepo(ctx.db).counts([event.id])).get(event.id)
     link = await event_link(ctx.bot, event.id)
     text = views.event_card(event, counts, link, ctx.look)
+    # Check-in (issue 10): who came, against the minimum of the event's kind.
+    text = Html(text + "\n" + summary_line(await summary_of(ctx.db, event), ctx.t))
     can_change = event.status is EventStatus.SCHEDULED and event.starts_at > utcnow()
     await show(callback, text, kb.event_card(event, ctx.t, can_change=can_change))
 
@@ -111,6 +116,8 @@ async def export_sheet(callback: CallbackQuery, event: Event, ctx: StaffContext)
     registered = [
         SheetRow(r.name, r.organisation, r.region) for r in rows if r.status is RegStatus.REGISTERED
     ]
+    # Check-in (issue 10): who came is marked, walk-ins follow the registered.
+    registered = await with_check_ins(ctx.db, event.id, registered, rows, (t, ctx.settings.zone))
     data = registration_sheet(event.title, registered, sheet_labels(event, t, ctx))
     file = BufferedInputFile(data, filename=f"sheet-{event.id}.xlsx")
     await send_document(callback, ctx, file, t("coord.sheet_caption", title=event.title))

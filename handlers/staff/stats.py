@@ -14,6 +14,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.i18n import Html
 from bot.staff.coordination import ROLE_ID, page_of
 from bot.staff.stats import ChartText, Record, per_day, render_chart, summarize
+from handlers.attendance.stats import turnout_block
 from handlers.callbacks import CoAction, CoListCb, CoStatsCb
 from handlers.keyboards import staff as kb
 from handlers.routing import Routes
@@ -69,6 +70,8 @@ async def send_scope_stats(chat_id: int, ctx: StaffContext) -> None:
     scope = scope_name(ctx.role.district, ctx.regions, t)
     head = t("stats.scope_title", scope=scope)
     text = views.stats(summarize(records), head, t, ctx.regions, ctx.form)
+    came = await turnout_block(ctx.db, events, t, ctx.regions)  # issue 10: who came
+    text = Html(text + "\n\n" + came) if came else text
     chunk, page, pages = page_of(events, 0, LIST_PAGE)
     if events:
         text = Html(text + "\n\n" + t("stats.pick_event"))
@@ -106,10 +109,11 @@ async def event_stats(callback: CallbackQuery, event: Event, ctx: StaffContext) 
     await callback.answer()
     records = await records_of(ctx.db, [event])
     head = ctx.t("stats.event_title", title=event.title)
+    text = views.stats(summarize(records), head, ctx.t, ctx.regions, ctx.form)
+    came = await turnout_block(ctx.db, [event], ctx.t, ctx.regions)  # issue 10: who came
+    text = Html(text + "\n\n" + came) if came else text
     await ctx.bot.send_message(
-        callback.from_user.id,
-        views.stats(summarize(records), head, ctx.t, ctx.regions, ctx.form),
-        reply_markup=kb.back_to_event(event.id, ctx.t),
+        callback.from_user.id, text, reply_markup=kb.back_to_event(event.id, ctx.t)
     )
     if records:
         await send_chart(callback.from_user.id, records, event.title, ctx)

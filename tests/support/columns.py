@@ -22,3 +22,5 @@ SHIPPED_FORM_IDS = [
     "phone",
     "email",
 ]
+#: Who came (issue 10), after the questionnaire's columns.
+ATTENDANCE_COLUMNS = ["attended", "checked_in_at", "check_in_method"]

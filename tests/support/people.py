@@ -114,6 +114,15 @@ class Reply:
         ]
 
     @property
+    def photos(self) -> list[UploadedFile]:
+        """The photos uploaded to this chat (check-in QR codes), as the bot sent them."""
+        return [
+            call.files["photo"]
+            for call in self.calls
+            if call.ok and call.method == "sendPhoto" and "photo" in call.files
+        ]
+
+    @property
     def alerts(self) -> list[str]:
         """Texts of answerCallbackQuery calls (notifications and alerts)."""
         return [

@@ -1,0 +1,1 @@
+"""Who actually came (issue 10): check-in by personal QR, room QR, online button, by hand."""
