@@ -18,8 +18,8 @@ from bot.cli import (
     export,
     reports,
     restore,
-    volunteers,
     status,
+    volunteers,
 )
 from bot.cli import selection as selection_cli  # issue 9: decide, publish, export
 from bot.cli.command import Command
