@@ -77,6 +77,7 @@ from bot.app import create_dispatcher
 from bot.config import Settings
 from bot.events.files import import_events
 from bot.registration.service import RegistrationService
+from bot.runtime import settle_memory
 from bot.telegram import create_bot
 from storage.db import Database, utcnow
 from storage.models import Event, RegStatus
@@ -104,6 +105,8 @@ GOAL_PACED_P95_MS = 25.0
 GOAL_CPU_MS = 2.0
 #: The bot's RSS may exceed the floor's by this much, MB (the issue).
 GOAL_RSS_OVER_FLOOR_MB = 30.0
+#: Python's collector thresholds, for the floor (bare aiogram does not change them).
+DEFAULT_GC_THRESHOLDS = (700, 10, 10)
 #: Longest line between the two processes (a phase's samples come back in one line).
 LINE_LIMIT = 64 * 1024 * 1024
 #: Seconds for the child process to start, to open or close a phase, to stop.
@@ -529,10 +532,13 @@ class System:
     name = ""
     label = ""
 
-    def __init__(self, base_url: str, participants: int, capacity: int) -> None:
+    def __init__(
+        self, base_url: str, participants: int, capacity: int, *, unpaced: bool = False
+    ) -> None:
         self.base_url = base_url
         self.participants = participants
         self.capacity = capacity
+        self.unpaced = unpaced
         self.task: asyncio.Task[None] | None = None
         self.bot: Bot | None = None
         self.dp: Dispatcher | None = None
@@ -603,7 +609,11 @@ class FloorSystem(System):
 
         dp = Dispatcher()
         dp.include_router(router)
-        return create_bot(_settings(self.base_url, Path("unused.sqlite3"))), dp
+        # Bare aiogram: Python's own collector settings (a bot phase before changed them).
+        gc.unfreeze()
+        gc.set_threshold(*DEFAULT_GC_THRESHOLDS)
+        settings = _settings(self.base_url, Path("unused.sqlite3"), unpaced=self.unpaced)
+        return create_bot(settings), dp
 
 
 class BotSystem(System):
@@ -612,15 +622,17 @@ class BotSystem(System):
     name = "bot"
     label = "bot (registration)"
 
-    def __init__(self, base_url: str, participants: int, capacity: int) -> None:
-        super().__init__(base_url, participants, capacity)
+    def __init__(
+        self, base_url: str, participants: int, capacity: int, *, unpaced: bool = False
+    ) -> None:
+        super().__init__(base_url, participants, capacity, unpaced=unpaced)
         self._tmp = tempfile.TemporaryDirectory(prefix="bench-registration-")
         self.db_path = Path(self._tmp.name) / "bot.sqlite3"
         self.db = Database(self.db_path)
         self.registration: RegistrationService | None = None
 
     async def setup(self) -> tuple[Bot, Dispatcher]:
-        settings = _settings(self.base_url, self.db_path)
+        settings = _settings(self.base_url, self.db_path, unpaced=self.unpaced)
         await self.db.connect()
         now = utcnow()
         event = Event(
@@ -641,6 +653,10 @@ class BotSystem(System):
         if row is None or str(row[0]).lower() != "wal":
             raise BenchError(f"the bot's database is not in WAL mode: {row and row[0]}")
         dp = create_dispatcher(settings, self.db)
+        # As run_bot() after create_dispatcher (the last phase's frozen objects thawed first,
+        # so they can go).
+        gc.unfreeze()
+        settle_memory()
         self.registration = dp["registration"]
         return create_bot(settings), dp
 
@@ -690,13 +706,20 @@ class BotSystem(System):
         return {"registered": registered, "waitlisted": waitlisted}
 
 
-def _settings(base_url: str, database_path: Path) -> Settings:
-    return Settings(
+def _settings(base_url: str, database_path: Path, *, unpaced: bool = False) -> Settings:
+    """The bot's settings; ``unpaced``: replies to a chat never wait for its per-chat budget
+    (``REPLY_RATE``, Telegram's one message a second): the saturated walk measures what the
+    process can do, not how fast Telegram lets one chat be answered (the pacing middleware
+    still runs, it never has to wait)."""
+    settings = Settings(
         bot_token=TEST_TOKEN,  # type: ignore[arg-type]
         database_path=database_path,
         telegram_api_url=base_url,
         _env_file=None,  # type: ignore[call-arg]
     )
+    if unpaced:
+        settings = settings.model_copy(update={"reply_rate": 10_000.0, "reply_burst": 100_000})
+    return settings
 
 
 SYSTEMS: dict[str, type[System]] = {"floor": FloorSystem, "bot": BotSystem}
@@ -719,6 +742,8 @@ class PhaseResult:
     cpu_system: float = 0.0  # the bot's process, CPU seconds / its wall seconds (1.0: one core)
     cpu_stand_in: float = 0.0  # the child process, the same
     cpu_seconds: float = 0.0  # the bot's process, CPU seconds over the phase
+    gc_seconds: float = 0.0  # the bot's process, seconds in the garbage collector
+    gc_full: int = 0  # full (generation 2) collections during the phase
 
     @property
     def throughput(self) -> float:
@@ -734,6 +759,7 @@ class PhaseResult:
             "max_ms": max(self.latencies) * 1000,
             "done_p95_ms": percentile(self.dones, 0.95) * 1000,
             "cpu_ms_per_update": self.cpu_seconds / self.updates * 1000 if self.updates else 0.0,
+            "gc_ms_per_update": self.gc_seconds / self.updates * 1000 if self.updates else 0.0,
         }
 
 
@@ -779,6 +805,27 @@ async def run_phase(
         ) from None
 
 
+class GcTime:
+    """Time spent in the garbage collector of this process (``gc.callbacks``) until stop()."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.full = 0
+        self._began = 0.0
+        gc.callbacks.append(self._note)
+
+    def _note(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+            return
+        self.seconds += time.perf_counter() - self._began
+        self.full += info["generation"] == 2
+
+    def stop(self) -> None:
+        with contextlib.suppress(ValueError):
+            gc.callbacks.remove(self._note)
+
+
 async def _while_polling(system: System, call: Coroutine[Any, Any, dict[str, Any]]) -> Any:
     """The child's answer to ``call``, unless the system's polling ends first."""
     assert system.task is not None
@@ -800,13 +847,16 @@ async def _run_phase(
 ) -> PhaseResult:
     phase = stand_in.next_phase()
     opened = await stand_in.call({"cmd": "open", "phase": phase}, CONTROL_TIMEOUT)
-    system = SYSTEMS[spec.kind](opened["base_url"], spec.participants, spec.capacity)
+    system = SYSTEMS[spec.kind](
+        opened["base_url"], spec.participants, spec.capacity, unpaced=spec.pause == (0.0, 0.0)
+    )
     failed = True
     try:
         try:
             await system.start(DoneMarker(stand_in, phase))
             if spec.profile is not None:
                 spec.profile.enable()
+            collector_time = GcTime()
             cpu_before, started = time.process_time(), time.monotonic()
             walk = stand_in.call(
                 {
@@ -821,6 +871,7 @@ async def _run_phase(
             )
             reply = await _while_polling(system, walk)
             cpu_seconds = time.process_time() - cpu_before
+            collector_time.stop()
             if spec.profile is not None:
                 spec.profile.disable()
             cpu_system = cpu_seconds / (time.monotonic() - started)
@@ -855,6 +906,8 @@ async def _run_phase(
         cpu_system=cpu_system,
         cpu_stand_in=float(reply["cpu"]) / wall if wall > 0 else 0.0,
         cpu_seconds=cpu_seconds,
+        gc_seconds=collector_time.seconds,
+        gc_full=collector_time.full,
     )
 
 
@@ -894,6 +947,7 @@ COLUMNS = (
     ("max_ms", "max ms", "{:>9.1f}"),
     ("done_p95_ms", "done p95 ms", "{:>13.1f}"),
     ("cpu_ms_per_update", "CPU ms/upd", "{:>12.2f}"),
+    ("gc_ms_per_update", "GC ms/upd", "{:>11.3f}"),
 )
 
 

@@ -29,7 +29,7 @@ from bot.registration import drafts
 from bot.registration.form import Form, default_form, load_form
 from bot.registration.regions import Regions, default_regions
 from bot.registration.service import RegistrationService
-from bot.runtime import Feature, Launcher, Runtime
+from bot.runtime import Feature, Launcher, Runtime, settle_memory
 from bot.staff import commands
 from bot.staff.commands import COMMANDS as PARTICIPANT_COMMANDS
 from bot.telegram import create_bot
@@ -38,6 +38,7 @@ from handlers.middlewares import ParticipantMiddleware
 from handlers.participant.feedback import render_feedback
 from handlers.participant.notify import render_promoted
 from handlers.participant.reminders import render_cancelled, render_notice, render_reminder
+from handlers.routing import run_filters_inline
 from handlers.throttle import ThrottleMiddleware, install_throttle
 from handlers.views.broadcast import StatusView
 from storage.db import Database, utcnow
@@ -112,6 +113,8 @@ def create_dispatcher(
     # Inside the private-chats-only router (handlers/__init__.py): no reads or writes about
     # people who write in a group.
     dp.include_routers(*get_routers([participants]))
+    # Sync filters (F, plain functions) checked in the loop, not through a thread pool hop.
+    run_filters_inline(dp)
     launcher = Launcher(settings, db, regions, FEATURES)
     dp.startup.register(launcher.start)
     dp.shutdown.register(launcher.stop)
@@ -141,6 +144,7 @@ async def run_bot(settings: Settings) -> None:
     async with Database(settings.database_path, busy_timeout_ms=settings.db_busy_timeout_ms) as db:
         bot = create_bot(settings)
         dp = create_dispatcher(settings, db)
+        settle_memory()
         try:
             username = await wait_for_telegram(bot)
             log.info("starting @%s with database %s", username, settings.database_path)

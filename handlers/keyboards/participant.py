@@ -11,7 +11,6 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import LOCALES, Translator
 from bot.registration.form import Question, QuestionType
@@ -31,6 +30,7 @@ from handlers.callbacks import (
     SumAction,
     SummaryCb,
 )
+from handlers.keyboards.build import Keyboard
 from storage.models import Event, Registration, RegStatus
 
 BUTTON_LIMIT = 60  # characters of an event title shown on a button
@@ -46,7 +46,7 @@ def short_district(name: str) -> str:
 
 
 def main_menu(t: Translator, *, resume: bool = False) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     if resume:
         kb.button(text=t.plain("menu.resume"), callback_data=MenuCb(action=Menu.RESUME))
     kb.button(text=t.plain("menu.events"), callback_data=MenuCb(action=Menu.EVENTS))
@@ -58,13 +58,13 @@ def main_menu(t: Translator, *, resume: bool = False) -> InlineKeyboardMarkup:
 
 
 def back_to_menu(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=t.plain("menu.back"), callback_data=MenuCb(action=Menu.HOME))
     return kb.as_markup()
 
 
 def events_page(events: list[Event], page: int, pages: int, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for event in events:
         label = f"{short_date(event.starts_at, t)} · {event.title}"
         kb.row(
@@ -99,7 +99,7 @@ def events_page(events: list[Event], page: int, pages: int, t: Translator) -> In
 def event_card(
     event: Event, t: Translator, *, status: RegStatus | None, can_register: bool
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     active = status in (RegStatus.REGISTERED, RegStatus.WAITLISTED)
     if can_register and not active:
         kb.button(
@@ -122,7 +122,7 @@ def event_card(
 
 
 def confirm_cancel(event: Event, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(
         text=t.plain("cancel.yes"),
         callback_data=EventCb(action=EvAction.CANCEL_YES, event_id=event.id),
@@ -137,7 +137,7 @@ def confirm_cancel(event: Event, t: Translator) -> InlineKeyboardMarkup:
 def my_registrations(
     items: list[tuple[Registration, Event]], t: Translator
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for reg, event in items:
         kb.button(
             text=_cut(f"{short_date(event.starts_at, t)} · {event.title}"),
@@ -165,7 +165,7 @@ def question(
     """The inline buttons of a question (None when it has none). A region question shows
     the ``candidates`` a typed name matched, else the regions of ``district``, else the
     districts."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     widths: list[int] = []
     if q.type is QuestionType.CHOICE:
         for option in q.options:
@@ -201,7 +201,7 @@ class RegionList:
     district: str | None
     candidates: list[Region] | None
 
-    def buttons(self, kb: InlineKeyboardBuilder, qkey: str, t: Translator) -> list[int]:
+    def buttons(self, kb: Keyboard, qkey: str, t: Translator) -> list[int]:
         """Add the buttons; the widths of their rows."""
         if self.candidates:
             self._regions(kb, qkey, t, self.candidates)
@@ -222,7 +222,7 @@ class RegionList:
 
     @staticmethod
     def _regions(
-        kb: InlineKeyboardBuilder, qkey: str, t: Translator, regions: Sequence[Region]
+        kb: Keyboard, qkey: str, t: Translator, regions: Sequence[Region]
     ) -> None:
         for region in regions:
             kb.button(
@@ -241,7 +241,7 @@ def share_phone(t: Translator) -> ReplyKeyboardMarkup:
 
 
 def summary(event_id: str, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(
         text=t.plain("summary.confirm"),
         callback_data=SummaryCb(action=SumAction.CONFIRM, event_id=event_id),
@@ -263,7 +263,7 @@ def summary_pick(
 ) -> InlineKeyboardMarkup:
     """``choices``: (question key, label) of every answer that can be changed; a button names
     its answer by position (handlers/participant/registration.py finds the key again)."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for index, (_qkey, label) in enumerate(choices):
         kb.button(
             text=_cut(label),
@@ -280,7 +280,7 @@ def summary_pick(
 def profile(t: Translator, *, can_edit: bool, can_delete: bool) -> InlineKeyboardMarkup:
     """``can_delete``: anything is stored about the person (a draft or a registration is
     enough), not only a filled profile."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     if can_edit:
         kb.button(text=t.plain("profile.edit"), callback_data=ProfileCb(action=ProfAction.EDIT))
     if can_delete:
@@ -291,7 +291,7 @@ def profile(t: Translator, *, can_edit: bool, can_delete: bool) -> InlineKeyboar
 
 
 def profile_pick(choices: list[tuple[str, str]], t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for question_id, label in choices:
         kb.button(text=_cut(label), callback_data=ProfileCb(action=ProfAction.PICK, q=question_id))
     kb.button(text=t.plain("summary.back"), callback_data=ProfileCb(action=ProfAction.SHOW))
@@ -300,7 +300,7 @@ def profile_pick(choices: list[tuple[str, str]], t: Translator) -> InlineKeyboar
 
 
 def confirm_delete(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=t.plain("delete.yes"), callback_data=ProfileCb(action=ProfAction.DELETE_YES))
     kb.button(text=t.plain("delete.no"), callback_data=ProfileCb(action=ProfAction.SHOW))
     kb.adjust(1)
@@ -311,7 +311,7 @@ LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
 
 
 def languages() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for code in LOCALES:
         kb.button(text=LANGUAGE_NAMES[code], callback_data=LangCb(code=code))
     kb.adjust(2)
