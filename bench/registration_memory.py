@@ -10,7 +10,9 @@ first ``--active`` of them seen in the last hour. RSS is read from ``/proc/<pid>
 
 * **start-up**: once the process polls (its start-up hooks have run), after a second of quiet;
 * **active**: after the ``--active`` people each sent ``/start``, ``/events`` and ``/my``, one
-  after the other, all of them at once (each waits for the answer before the next), and a
+  after the other (each waits for the answer before the next), ``ACTIVE_AT_ONCE`` people at a
+  time (as the bot's own ``UPDATES_CONCURRENCY``: two thousand people in an hour are not two
+  thousand at the same instant, and a bare aiogram bot would hold a task for each), and a
   second of quiet.
 """
 
@@ -35,6 +37,8 @@ from tests.support.stand_in import TEST_TOKEN, StandInServer, TgUser
 FIRST_USER_ID = 5_000_001
 ACTIVE_STEPS = ("/start", "/events", "/my")
 BROADCASTS = 5
+#: People of the active phase walking at the same time.
+ACTIVE_AT_ONCE = 100
 #: The messages that count as "answered" for the active phase.
 ANSWERS = frozenset({"sendMessage", "editMessageText", "sendDocument", "copyMessage"})
 START_TIMEOUT = 120.0
@@ -210,7 +214,12 @@ async def _start(system: str, spec: MemorySpec, workdir: Path, url: str) -> Any:
     )
 
 
-async def _walk(server: AnsweringServer, user: TgUser) -> None:
+async def _walk(server: AnsweringServer, user: TgUser, turns: asyncio.Semaphore) -> None:
+    async with turns:
+        await _steps(server, user)
+
+
+async def _steps(server: AnsweringServer, user: TgUser) -> None:
     loop = asyncio.get_running_loop()
     for text in ACTIVE_STEPS:
         answered: asyncio.Future[None] = loop.create_future()
@@ -237,7 +246,8 @@ async def measure_once(system: str, spec: MemorySpec, seeded: Path) -> MemoryRes
             start_mb = rss_mb(proc.pid)
             users = [TgUser(FIRST_USER_ID + i, f"Участник{i}") for i in range(spec.active)]
             started = time.monotonic()
-            await asyncio.gather(*(_walk(server, u) for u in users))
+            turns = asyncio.Semaphore(ACTIVE_AT_ONCE)
+            await asyncio.gather(*(_walk(server, u, turns) for u in users))
             seconds = time.monotonic() - started
             await asyncio.sleep(1.0)
             active_mb = rss_mb(proc.pid)

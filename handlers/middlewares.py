@@ -86,7 +86,7 @@ class ParticipantMiddleware(PersonMiddleware):
             and participant.unreachable_since is None
         ):
             return participant
-        async with self.db.transaction() as conn:
+        async with self.db.one_statement() as conn:
             await self.repo.upsert_seen(
                 conn,
                 user.id,
