@@ -20,7 +20,7 @@ from storage.participants import ParticipantRepo
 from tests.support.coord import UFO, coordinator
 from tests.support.people import Person
 from tests.support.process import env_for, run_cli
-from tests.support.running import RunningBot, make_event, sign_up
+from tests.support.running import RunningBot, make_event, sign_up, start_questions
 from tests.support.stand_in import StandInServer
 
 pytestmark = pytest.mark.with_admin
@@ -111,3 +111,28 @@ def test_no_filter_goes_through_a_thread(settings: Settings, tmp_path: Path) -> 
                     assert event_filter.awaitable, (router.name, event_filter.callback)
                     checked += 1
     assert checked > 50
+
+
+def button_data(person: Person, text: str) -> str:
+    """The callback data of the button ``text`` in the person's latest keyboard."""
+    keyboards = [m for m in person.messages if m.inline_keyboard and not m.deleted]
+    rows = keyboards[-1].inline_keyboard or []
+    return next(str(b["callback_data"]) for row in rows for b in row if b.get("text") == text)
+
+
+async def test_a_button_that_would_change_nothing_makes_no_call_to_telegram(
+    running: RunningBot, irina: Person
+) -> None:
+    """Back to the districts twice (the second tap an old button): the first tap puts the
+    district list back under the question, the second finds it there and only answers."""
+    await start_questions(running, irina, "Иванова Ирина", "Дом дружбы", "Председатель")
+    await irina.click("Руководитель НКО")
+    await irina.click(lambda text: text.startswith("Уральский"))
+    back = button_data(irina, "⬅️ Другой округ")
+    reply = await irina.click_data(back)
+    assert [c.method for c in reply.calls] == ["answerCallbackQuery", "editMessageReplyMarkup"]
+    reply = await irina.click_data(back)  # the same button again: the list is already there
+    assert [c.method for c in reply.calls] == ["answerCallbackQuery"]
+    assert reply.answered and not reply.errors
+    reply = await irina.send("Свердловская")  # the question is still waiting for its answer
+    assert "телефон" in reply.text.lower()
