@@ -35,12 +35,17 @@ the machine). Throughput is updates / wall time of the phase (at the server: the
 to the last update handled). The bot's walk must really complete: every participant ends
 registered or waitlisted in the database, with registered == capacity.
 
-Goal (the issue): bot/floor throughput >= 0.5 and bot p95 < 100 ms at 200 participants.
-Speed is measured here, never in the tests.
+One run gives the four figures of issue 12, each beside the floor's (medians of ``--repeat``):
 
-By default participants answer at once (a closed loop at saturation: the throughput test).
-``--think S`` makes each participant pause about S seconds (0.5-1.5 S, the same pauses for
-both systems) before every update, to see the latency at a realistic pace.
+* ``saturated``: participants answer at once (a closed loop: the throughput test), replies not
+  held to Telegram's per-chat pace (both systems): (a) bot/floor updates/s, goal >= 0.5;
+  (c) CPU time of the system's process per update, aim < 2 ms;
+* ``paced``: each participant pauses 0.5-2.5 s (``--pace``, the same pauses for both) before
+  every update, settings as shipped: (b) p95 first answer, goal <= 25 ms;
+* ``memory`` (bench/registration_memory.py): (d) RSS of ``python -m bot`` with 10,000 people
+  in its database, 2,000 of them active, beside a bare aiogram process; goal <= floor + 30 MB.
+
+Speed is measured here, never in the tests.
 """
 
 from __future__ import annotations
