@@ -221,9 +221,7 @@ class RegionList:
         return [2] * ((len(self.regions.districts) + 1) // 2)
 
     @staticmethod
-    def _regions(
-        kb: Keyboard, qkey: str, t: Translator, regions: Sequence[Region]
-    ) -> None:
+    def _regions(kb: Keyboard, qkey: str, t: Translator, regions: Sequence[Region]) -> None:
         for region in regions:
             kb.button(
                 text=region.name(t.locale),
