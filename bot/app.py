@@ -38,7 +38,7 @@ from bot.registration.service import RegistrationService
 from bot.reports import report
 from bot.reports.certificates import KIND_CERTIFICATE
 from bot.reports.report import KIND_CHECKLIST, KIND_DUE, KIND_NUDGE
-from bot.runtime import Feature, Launcher, Runtime
+from bot.runtime import Feature, Launcher, Runtime, settle_memory
 from bot.selection import confirm as selection_confirm
 from bot.selection.publish import KIND_SELECTION
 from bot.staff import commands
@@ -51,6 +51,7 @@ from handlers.participant.notify import render_promoted
 from handlers.participant.reminders import render_cancelled, render_notice, render_reminder
 from handlers.reports.certificates import render_certificate
 from handlers.reports.notices import render_report_notice
+from handlers.routing import run_filters_inline
 from handlers.selection.confirm import render_decision
 from handlers.throttle import ThrottleMiddleware, install_throttle
 from handlers.views.broadcast import StatusView
@@ -159,6 +160,8 @@ def create_dispatcher(
     # Inside the private-chats-only router (handlers/__init__.py): no reads or writes about
     # people who write in a group.
     dp.include_routers(*get_routers([participants]))
+    # Sync filters (F, plain functions) checked in the loop, not through a thread pool hop.
+    run_filters_inline(dp)
     launcher = Launcher(settings, db, regions, FEATURES)
     dp.startup.register(launcher.start)
     dp.shutdown.register(launcher.stop)
@@ -195,6 +198,7 @@ async def run_bot(settings: Settings) -> None:
         ) as db:
             bot = create_bot(settings)
             dp = create_dispatcher(settings, db)
+            settle_memory()
             try:
                 username = await wait_for_telegram(bot)
                 log.info("starting @%s with database %s", username, settings.database_path)

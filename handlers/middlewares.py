@@ -9,7 +9,7 @@ from typing import Any
 from aiogram.types import TelegramObject, User
 
 from bot.i18n import pick_locale, translator
-from bot.staff.roles import PARTICIPANT, role_of
+from bot.staff.roles import PARTICIPANT, role_for
 from handlers.participant.context import FormContext
 from handlers.person import Handler, PersonMiddleware
 from storage.db import Database, utcnow
@@ -40,10 +40,14 @@ class ParticipantMiddleware(PersonMiddleware):
     ) -> Any:
         participant = None
         locale = self.default_locale
-        role = await role_of(user.id, self.admin_ids, self.db) if user is not None else PARTICIPANT
+        role = PARTICIPANT
         named = False
+        if user is not None:
+            # One read for both, fresh on every update (no cache to go stale when the CLI,
+            # another process, adds or removes a coordinator or erases a person).
+            participant, coordinator = await self.repo.person(user.id)
+            role = role_for(user.id, self.admin_ids, coordinator)
         if user is not None and not user.is_bot:
-            participant = await self.repo.get(user.id)
             named = role.is_staff or (
                 participant is not None and participant.consent_at is not None
             )
@@ -82,7 +86,7 @@ class ParticipantMiddleware(PersonMiddleware):
             and participant.unreachable_since is None
         ):
             return participant
-        async with self.db.transaction() as conn:
+        async with self.db.one_statement() as conn:
             await self.repo.upsert_seen(
                 conn,
                 user.id,
@@ -95,14 +99,14 @@ class ParticipantMiddleware(PersonMiddleware):
 
     async def _named_after_consent(self, user: User) -> None:
         """The person consented (the agreement button) or became staff (an invitation)
-        during this update: keep their name from now on. Costs a read or two per update of
+        during this update: keep their name from now on. Costs one read per update of
         people who have not consented, none after."""
-        participant = await self.repo.get(user.id)
+        participant, coordinator = await self.repo.person(user.id)
         if participant is None:
             return  # erased during this update: nothing to name
         if (
             participant.consent_at is not None
-            or (await role_of(user.id, self.admin_ids, self.db)).is_staff
+            or role_for(user.id, self.admin_ids, coordinator).is_staff
         ):
             await self._seen(user, participant, named=True)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Repo, from_row, to_db
+from storage.db import Repo, from_db, from_row, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,3 +154,10 @@ def _invite(row: aiosqlite.Row) -> Invite:
 
 def _coordinator(row: aiosqlite.Row) -> Coordinator:
     return from_row(Coordinator, row, moments=("created_at",))
+
+
+def coordinator_of(
+    telegram_id: int, district: str | None, added_by: int | None, created_at: str
+) -> Coordinator:
+    """A coordinator from its stored columns read under other names (a joined read)."""
+    return Coordinator(telegram_id, district, added_by, from_db(created_at) or datetime.min)

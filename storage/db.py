@@ -113,6 +113,8 @@ class Database:
         # Told how long each writer waited for the write lock and whether it got it (the
         # metrics of bot/ops/metrics.py); None: nobody asks.
         self.on_write_wait: Callable[[float, bool], None] | None = None
+        self._autocommit: aiosqlite.Connection | None = None
+        self._opening = asyncio.Lock()
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -153,7 +155,23 @@ class Database:
         self._companions.append(conn)
         return conn
 
+    async def autocommit(self) -> aiosqlite.Connection:
+        """The companion connection of writes of one statement each (the FSM storage's, a
+        person's first contact, a consent), opened on first use, closed with this one. Its
+        statements run one after another in its own thread, each committed by itself, never
+        inside a transaction of the shared connection and without waiting for this process's
+        write lock; SQLite orders them with the transactions (WAL, the busy timeout). One
+        in-memory database has one connection: that one."""
+        if str(self.path) == ":memory:":
+            return self.conn
+        if self._autocommit is None:
+            async with self._opening:
+                if self._autocommit is None:
+                    self._autocommit = await self.open_companion()
+        return self._autocommit
+
     async def close(self) -> None:
+        self._autocommit = None
         while self._companions:
             await self._companions.pop().close()
         if self._conn is not None:
@@ -239,6 +257,21 @@ class Database:
     def _waited(self, since: float, *, acquired: bool) -> None:
         if self.on_write_wait is not None:
             self.on_write_wait(time.perf_counter() - since, acquired)
+
+    @asynccontextmanager
+    async def one_statement(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for a write of ONE statement, which SQLite makes atomic by itself:
+        :meth:`autocommit`'s. Not :meth:`transaction`: its ``BEGIN IMMEDIATE`` and ``COMMIT``
+        are two more trips to the database thread, each waiting for the event loop's turn,
+        with this process's write lock held all along; under load a person's first contact
+        and consent waited most of a second for that lock (``python -m bench.registration``).
+        (In memory, where the one connection is shared, the write lock is still taken.)"""
+        conn = await self.autocommit()
+        if conn is not self.conn:
+            yield conn
+            return
+        async with self._write_lock:
+            yield conn
 
     async def _rollback(self) -> None:
         """ROLLBACK if a transaction is open, run in the connection's thread after whatever is

@@ -56,14 +56,10 @@ class SQLiteStorage(BaseStorage):
         self.db = db
         self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
         self._cache: TTLCache[str, Entry] = TTLCache(maxsize=cache_size, ttl=cache_ttl)
-        self._conn: aiosqlite.Connection | None = None
 
     async def _writer(self) -> aiosqlite.Connection:
-        if str(self.db.path) == ":memory:":
-            return self.db.conn  # one in-memory database has one connection
-        if self._conn is None:
-            self._conn = await self.db.open_companion()
-        return self._conn
+        # The database's autocommit companion (the main one for an in-memory database).
+        return await self.db.autocommit()
 
     async def _load(self, key: str) -> Entry:
         cached = self._cache.get(key)
@@ -137,7 +133,6 @@ class SQLiteStorage(BaseStorage):
 
     async def close(self) -> None:
         """Forget the cache; the connection is the database's companion, closed with it."""
-        self._conn = None
         self._cache.clear()
 
 

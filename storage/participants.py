@@ -6,6 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.coordinators import Coordinator, coordinator_of
 from storage.db import Repo, from_row, to_db
 from storage.models import Participant
 
@@ -17,12 +18,43 @@ def _participant(row: aiosqlite.Row) -> Participant:
     return from_row(Participant, row, moments=moments, language_chosen=bool(row["language_chosen"]))
 
 
+#: The person behind an update in one read: their participant row and coordinator row, each
+#: NULL when there is none (the coordinator's columns renamed, as both tables have
+#: ``telegram_id`` and ``created_at``).
+PERSON_SQL = """
+SELECT p.*, c.telegram_id AS coordinator_id, c.district AS coordinator_district,
+       c.added_by AS coordinator_added_by, c.created_at AS coordinator_created_at
+FROM (SELECT ? AS id) AS who
+LEFT JOIN participants AS p ON p.telegram_id = who.id
+LEFT JOIN coordinators AS c ON c.telegram_id = who.id
+"""
+
+
 class ParticipantRepo(Repo):
     async def get(self, telegram_id: int) -> Participant | None:
         row = await self.db.fetchone(
             "SELECT * FROM participants WHERE telegram_id = ?", (telegram_id,)
         )
         return _participant(row) if row else None
+
+    async def person(self, telegram_id: int) -> tuple[Participant | None, Coordinator | None]:
+        """The participant and the coordinator with this id (either None), read together: the
+        per-update lookup of handlers/middlewares.py costs one trip to the database thread,
+        and is read fresh every time, so a change made by another process (the CLI adding or
+        removing a coordinator, erasing a person) counts from the very next update."""
+        row = await self.db.fetchone(PERSON_SQL, (telegram_id,))
+        if row is None:  # pragma: no cover - the query always returns its one row
+            return None, None
+        participant = _participant(row) if row["telegram_id"] is not None else None
+        coordinator = None
+        if row["coordinator_id"] is not None:
+            coordinator = coordinator_of(
+                row["coordinator_id"],
+                row["coordinator_district"],
+                row["coordinator_added_by"],
+                row["coordinator_created_at"],
+            )
+        return participant, coordinator
 
     async def upsert_seen(
         self,

@@ -220,7 +220,7 @@ class RegistrationService:
         consent = next((q for q in self.form.questions if q.type is QuestionType.CONSENT), None)
         if consent is None:
             return
-        async with self.db.transaction() as conn:
+        async with self.db.one_statement() as conn:  # one UPDATE: atomic by itself
             await self.participants.set_consent(conn, participant_id, consent.version, self.clock())
 
     async def stored(self, participant_id: int) -> Inventory:

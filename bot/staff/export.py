@@ -7,11 +7,6 @@ import io
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from bot.registration.feedback import feedback_questions
 from bot.registration.form import Form, Question, QuestionType, display_value, parse_questions
 from bot.registration.regions import Regions
@@ -177,6 +172,13 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table, title: str = "registrations") -> bytes:
+    # Here, not at the top: openpyxl (with numpy and Pillow, which it loads) is some 20 MB of
+    # every bot process's memory, for a staff export now and then.
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None

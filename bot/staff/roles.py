@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from storage.coordinators import CoordinatorRepo
+from storage.coordinators import Coordinator, CoordinatorRepo
 from storage.db import Database
 from storage.models import Event
 
@@ -47,10 +47,20 @@ class Role:
 PARTICIPANT = Role(RoleKind.PARTICIPANT)
 
 
-async def role_of(user_id: int, admin_ids: frozenset[int], db: Database) -> Role:
+ADMIN = Role(RoleKind.ADMIN)
+
+
+def role_for(user_id: int, admin_ids: frozenset[int], coordinator: Coordinator | None) -> Role:
+    """The role of ``user_id`` given their coordinator row (None: not a coordinator), as read
+    with their participant row in one query (storage/participants.py ``person``)."""
     if user_id in admin_ids:
-        return Role(RoleKind.ADMIN)
-    coordinator = await CoordinatorRepo(db).get(user_id)
+        return ADMIN
     if coordinator is not None:
         return Role(RoleKind.COORDINATOR, coordinator.district)
     return PARTICIPANT
+
+
+async def role_of(user_id: int, admin_ids: frozenset[int], db: Database) -> Role:
+    if user_id in admin_ids:
+        return ADMIN
+    return role_for(user_id, admin_ids, await CoordinatorRepo(db).get(user_id))

@@ -11,7 +11,6 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import LOCALES, Translator
 from bot.registration.form import Question, QuestionType
@@ -31,6 +30,7 @@ from handlers.callbacks import (
     SumAction,
     SummaryCb,
 )
+from handlers.keyboards.build import Keyboard
 from storage.models import Event, Registration, RegStatus
 
 BUTTON_LIMIT = 60  # characters of an event title shown on a button
@@ -46,7 +46,7 @@ def short_district(name: str) -> str:
 
 
 def main_menu(t: Translator, *, resume: bool = False) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     if resume:
         kb.button(text=t.plain("menu.resume"), callback_data=MenuCb(action=Menu.RESUME))
     kb.button(text=t.plain("menu.events"), callback_data=MenuCb(action=Menu.EVENTS))
@@ -58,13 +58,13 @@ def main_menu(t: Translator, *, resume: bool = False) -> InlineKeyboardMarkup:
 
 
 def back_to_menu(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=t.plain("menu.back"), callback_data=MenuCb(action=Menu.HOME))
     return kb.as_markup()
 
 
 def events_page(events: list[Event], page: int, pages: int, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for event in events:
         label = f"{short_date(event.starts_at, t)} · {event.title}"
         if event.selection is not None:  # a competitive selection (issue 9)
@@ -101,7 +101,7 @@ def events_page(events: list[Event], page: int, pages: int, t: Translator) -> In
 def event_card(
     event: Event, t: Translator, *, status: RegStatus | None, can_register: bool
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     active = status in (RegStatus.REGISTERED, RegStatus.WAITLISTED)
     if can_register and not active:
         kb.button(
@@ -124,7 +124,7 @@ def event_card(
 
 
 def confirm_cancel(event: Event, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(
         text=t.plain("cancel.yes"),
         callback_data=EventCb(action=EvAction.CANCEL_YES, event_id=event.id),
@@ -139,7 +139,7 @@ def confirm_cancel(event: Event, t: Translator) -> InlineKeyboardMarkup:
 def my_registrations(
     items: list[tuple[Registration, Event]], t: Translator
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for reg, event in items:
         kb.button(
             text=_cut(f"{short_date(event.starts_at, t)} · {event.title}"),
@@ -167,7 +167,7 @@ def question(
     """The inline buttons of a question (None when it has none). A region question shows
     the ``candidates`` a typed name matched, else the regions of ``district``, else the
     districts."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     widths: list[int] = []
     if q.type is QuestionType.CHOICE:
         for option in q.options:
@@ -203,7 +203,7 @@ class RegionList:
     district: str | None
     candidates: list[Region] | None
 
-    def buttons(self, kb: InlineKeyboardBuilder, qkey: str, t: Translator) -> list[int]:
+    def buttons(self, kb: Keyboard, qkey: str, t: Translator) -> list[int]:
         """Add the buttons; the widths of their rows."""
         if self.candidates:
             self._regions(kb, qkey, t, self.candidates)
@@ -223,9 +223,7 @@ class RegionList:
         return [2] * ((len(self.regions.districts) + 1) // 2)
 
     @staticmethod
-    def _regions(
-        kb: InlineKeyboardBuilder, qkey: str, t: Translator, regions: Sequence[Region]
-    ) -> None:
+    def _regions(kb: Keyboard, qkey: str, t: Translator, regions: Sequence[Region]) -> None:
         for region in regions:
             kb.button(
                 text=region.name(t.locale),
@@ -244,7 +242,7 @@ def share_phone(t: Translator) -> ReplyKeyboardMarkup:
 
 def summary(event_id: str, t: Translator, *, application: bool = False) -> InlineKeyboardMarkup:
     """``application``: the summary of an application to a selection (issue 9)."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     confirm = t.plain("selection.submit") if application else t.plain("summary.confirm")
     kb.button(
         text=confirm,
@@ -267,7 +265,7 @@ def summary_pick(
 ) -> InlineKeyboardMarkup:
     """``choices``: (question key, label) of every answer that can be changed; a button names
     its answer by position (handlers/participant/registration.py finds the key again)."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for index, (_qkey, label) in enumerate(choices):
         kb.button(
             text=_cut(label),
@@ -284,7 +282,7 @@ def summary_pick(
 def profile(t: Translator, *, can_edit: bool, can_delete: bool) -> InlineKeyboardMarkup:
     """``can_delete``: anything is stored about the person (a draft or a registration is
     enough), not only a filled profile."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     if can_edit:
         kb.button(text=t.plain("profile.edit"), callback_data=ProfileCb(action=ProfAction.EDIT))
     if can_delete:
@@ -295,7 +293,7 @@ def profile(t: Translator, *, can_edit: bool, can_delete: bool) -> InlineKeyboar
 
 
 def profile_pick(choices: list[tuple[str, str]], t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for question_id, label in choices:
         kb.button(text=_cut(label), callback_data=ProfileCb(action=ProfAction.PICK, q=question_id))
     kb.button(text=t.plain("summary.back"), callback_data=ProfileCb(action=ProfAction.SHOW))
@@ -304,7 +302,7 @@ def profile_pick(choices: list[tuple[str, str]], t: Translator) -> InlineKeyboar
 
 
 def confirm_delete(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=t.plain("delete.yes"), callback_data=ProfileCb(action=ProfAction.DELETE_YES))
     kb.button(text=t.plain("delete.no"), callback_data=ProfileCb(action=ProfAction.SHOW))
     kb.adjust(1)
@@ -315,7 +313,7 @@ LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
 
 
 def languages() -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for code in LOCALES:
         kb.button(text=LANGUAGE_NAMES[code], callback_data=LangCb(code=code))
     kb.adjust(2)

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.events.files import EventKind
 from bot.events.input import KIND_CODES, OPTIONAL, EventField
@@ -17,6 +16,7 @@ from bot.staff.roles import Role
 from bot.timefmt import short_date
 from handlers import callbacks as cb
 from handlers.attendance.ui import card_rows as attendance_rows
+from handlers.keyboards.build import Keyboard
 from handlers.keyboards.participant import _cut, short_district
 from handlers.selection.decision_buttons import entry as selection_entry
 from storage.models import Event, EventStatus
@@ -60,7 +60,7 @@ def events(
     items: list[Event], page: int, pages: int, t: Translator, *, stats: bool = False
 ) -> InlineKeyboardMarkup:
     """The events of a /coord page (each opens its card), or of /stats (each its numbers)."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     action = cb.CoAction.STATS if stats else cb.CoAction.OPEN
     for event in items:
         mark = "❌ " if event.status is EventStatus.CANCELLED else ""
@@ -81,7 +81,7 @@ def event_card(event: Event, t: Translator, *, can_change: bool) -> InlineKeyboa
     def press(action: cb.CoAction) -> cb.CoEventCb:
         return cb.CoEventCb(action=action, event_id=event.id)
 
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.row(_button(t.plain("coord.people"), press(cb.CoAction.PEOPLE)))
     kb.row(
         _button(t.plain("coord.csv"), press(cb.CoAction.CSV)),
@@ -104,7 +104,7 @@ def event_card(event: Event, t: Translator, *, can_change: bool) -> InlineKeyboa
 
 
 def people(event_id: str, page: int, pages: int, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     nav = _nav(
         page, pages, t, lambda p: cb.CoEventCb(action=cb.CoAction.PEOPLE, event_id=event_id, page=p)
     )
@@ -130,7 +130,7 @@ def back_to_event(event_id: str, t: Translator) -> InlineKeyboardMarkup:
 
 
 def kinds(t: Translator, make: Callable[[EventKind], CallbackData]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for kind in EventKind:
         kb.button(text=t.plain(f"kind.{kind.value}"), callback_data=make(kind))
     kb.adjust(2)
@@ -141,7 +141,7 @@ def districts(
     t: Translator, regions: Regions, make: Callable[[str], CallbackData]
 ) -> InlineKeyboardMarkup:
     """The whole programme first (``ALL``), then the eight districts."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=t.plain("coord.scope_all_button"), callback_data=make(ALL))
     for district in regions.districts:
         kb.button(text=short_district(district.name(t.locale)), callback_data=make(district.code))
@@ -174,7 +174,7 @@ def new_confirm(t: Translator) -> InlineKeyboardMarkup:
 
 
 def edit_fields(event: Event, t: Translator, role: Role) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for field in EventField:
         if field is EventField.DISTRICT and role.district is not None:
             continue  # a district coordinator's events stay in their district

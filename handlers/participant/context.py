@@ -58,5 +58,18 @@ class FormContext:
 
 async def drop_buttons(callback: CallbackQuery) -> None:
     """Take the buttons off the message a button was pressed on (answered, they are spent)."""
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+    await set_buttons(callback, None)
+
+
+async def set_buttons(callback: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    """Show ``markup`` under the message a button was pressed on; no call to Telegram when
+    the message already shows exactly that (a double tap, an old button): it would change
+    nothing the person sees, and Telegram refuses it ("message is not modified")."""
+    message = callback.message
+    if isinstance(message, Message) and _shown(message.reply_markup) != _shown(markup):
+        await message.edit_reply_markup(reply_markup=markup)
+
+
+def _shown(markup: InlineKeyboardMarkup | None) -> object:
+    """What a keyboard shows, comparable (the objects also carry the Bot they came with)."""
+    return None if markup is None else markup.model_dump(exclude_none=True)

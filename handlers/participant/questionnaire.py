@@ -25,7 +25,7 @@ from bot.registration.form import (
 )
 from handlers.callbacks import AnswerCb, Pick
 from handlers.keyboards import participant as keyboards
-from handlers.participant.context import FormContext, drop_buttons
+from handlers.participant.context import FormContext, drop_buttons, set_buttons
 from handlers.participant.dialog import QuestionnaireData, keep_draft
 from handlers.participant.filters import AskedNow, Picked
 from handlers.participant.flow import Asked, accept, ask_again, current_question, resume
@@ -227,9 +227,8 @@ async def on_districts(callback: CallbackQuery, ctx: FormContext, asked: Asked) 
 async def _replace_buttons(
     callback: CallbackQuery, ctx: FormContext, asked: Asked, *, district: str | None
 ) -> None:
-    if isinstance(callback.message, Message):
-        markup = keyboards.question(asked.q, asked.qkey, ctx.t, ctx.regions, district=district)
-        await callback.message.edit_reply_markup(reply_markup=markup)
+    markup = keyboards.question(asked.q, asked.qkey, ctx.t, ctx.regions, district=district)
+    await set_buttons(callback, markup)
 
 
 @routes.callback_query(AnswerCb.filter(F.kind == Pick.AGREE), AskedNow(_consent_question))

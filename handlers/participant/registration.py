@@ -20,7 +20,7 @@ from handlers.attendance.participant import confirmation_qr
 from handlers.callbacks import EvAction, EventCb, SumAction, SummaryCb
 from handlers.common_ui import show
 from handlers.keyboards import participant as keyboards
-from handlers.participant.context import FormContext, drop_buttons
+from handlers.participant.context import FormContext, drop_buttons, set_buttons
 from handlers.participant.dialog import FLOW_REGISTER, QuestionnaireData, keep_draft
 from handlers.participant.events import send_event_card, send_ics
 from handlers.participant.filters import KnownEvent, Shown, SummaryShown, summary_open
@@ -102,8 +102,7 @@ async def register_button(
 
 
 async def _summary_markup(callback: CallbackQuery, markup: InlineKeyboardMarkup) -> None:
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=markup)
+    await set_buttons(callback, markup)
 
 
 @routes.callback_query(SummaryCb.filter(F.action == SumAction.CONFIRM), SummaryShown())

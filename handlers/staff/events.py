@@ -6,6 +6,8 @@ event over; a press it refuses is answered by handlers/staff/scope.py."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram import F
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackQueryFilter
@@ -16,7 +18,6 @@ from bot.i18n import Html, Translator
 from bot.staff.coordination import EventDesk, page_of, roster
 from bot.staff.export import registration_table, to_csv, to_xlsx
 from bot.staff.roles import Role
-from bot.staff.sheets import SheetLabels, SheetRow, registration_sheet
 from bot.timefmt import when
 from handlers.attendance.sheet import with_check_ins
 from handlers.attendance.ui import summary_line
@@ -31,6 +32,11 @@ from handlers.views import staff as views
 from storage.db import Database, utcnow
 from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
+
+if TYPE_CHECKING:
+    # bot.staff.sheets loads openpyxl (some 20 MB with numpy and Pillow): imported where a
+    # sheet is made, not with every bot process.
+    from bot.staff.sheets import SheetLabels
 
 routes = Routes("coord_events")
 
@@ -110,6 +116,8 @@ async def send_document(
 @routes.callback_query(*on_event(CoAction.SHEET))
 async def export_sheet(callback: CallbackQuery, event: Event, ctx: StaffContext) -> None:
     """The sheet to print and sign at the door: the registered, numbered."""
+    from bot.staff.sheets import SheetRow, registration_sheet
+
     t = ctx.t
     await callback.answer(t.plain("coord.preparing"))
     rows = await roster(ctx.db, event.id, ctx.regions, t.locale, with_cancelled=False)
@@ -143,6 +151,8 @@ async def export_table(
 
 
 def sheet_labels(event: Event, t: Translator, ctx: StaffContext) -> SheetLabels:
+    from bot.staff.sheets import SheetLabels
+
     places = [p for p in (event.location, event.online_url) if p]
     return SheetLabels(
         heading=t.plain("sheet.heading"),
