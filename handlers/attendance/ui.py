@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 from bot.attendance.service import CheckIn, Summary
 from bot.i18n import Html, Translator
 from bot.staff.coordination import RosterRow
 from handlers.callbacks import CoAction, CoEventCb, EventId, Page
+from handlers.keyboards.build import Keyboard
 from storage.attendance import Mark
 
 DOOR_PAGE = 10  # registrants per page of the door list: ten buttons, one thumb's reach
@@ -85,7 +85,7 @@ def door_keyboard(
 ) -> InlineKeyboardMarkup:
     """A toggle per registrant (✅ marked, ▫️ not), the pages, a walk-in, back."""
     number, pages = page
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for row, reg_id, marked in people:
         label = f"{'✅' if marked else '▫️'} {row.name}"[:60]
         action = RowAction.UNMARK if marked else RowAction.MARK
@@ -116,7 +116,7 @@ def door_keyboard(
 
 
 def walk_ins_keyboard(event_id: str, marks: list[Mark], t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for mark in marks:
         data = DoorRowCb(action=RowAction.UNDO_WALK_IN, row=mark.id)
         kb.row(button(t.plain("att.btn.undo_walk_in", name=mark.name or "")[:60], data))

@@ -15,12 +15,12 @@ from aiogram.filters import BaseFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Html, Translator, translator
 from bot.registration.feedback import feedback_questions, may_be_asked, next_question
 from bot.registration.form import Accepted, Question, QuestionType, Rejected, check_text_answer
 from handlers.callbacks import FbAction, FeedbackCb
+from handlers.keyboards.build import Keyboard
 from handlers.participant.context import FormContext, drop_buttons
 from handlers.participant.dialog import FLOW_FEEDBACK, FeedbackData, keep_draft
 from handlers.routing import Routes
@@ -46,7 +46,7 @@ class FeedbackStates(StatesGroup):
 def question_buttons(
     event: Event, index: int, q: Question, t: Translator
 ) -> InlineKeyboardMarkup | None:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     widths: list[int] = []
     if q.type is QuestionType.CHOICE:
         for number, option in enumerate(q.options):

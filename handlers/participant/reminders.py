@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from aiogram import Bot, F
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.attendance.service import in_person
 from bot.delivery.notices import details_hash
@@ -22,6 +21,7 @@ from bot.i18n import Html, Translator, translator
 from bot.timefmt import duration, when
 from handlers.attendance.participant import send_personal_qr, with_online_button
 from handlers.callbacks import Menu, MenuCb, ReminderCb, RmAction
+from handlers.keyboards.build import Keyboard
 from handlers.participant.context import FormContext
 from handlers.participant.notify import (
     cancel_by_button,
@@ -65,7 +65,7 @@ def reminder_text(event: Event, t: Translator, own_zone: str | None, now: dateti
 
 
 def confirm_buttons(event: Event, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(
         text=t.plain("cancel.yes"), callback_data=ReminderCb(action=RmAction.YES, event_id=event.id)
     )
@@ -77,7 +77,7 @@ def confirm_buttons(event: Event, t: Translator) -> InlineKeyboardMarkup:
 
 
 def events_button(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=t.plain("menu.events"), callback_data=MenuCb(action=Menu.EVENTS))
     return kb.as_markup()
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Html, Translator
 from bot.selection.decisions import Board, Standing, review_opened
 from bot.selection.publish import Published
 from handlers.callbacks import CoAction, CoEventCb
+from handlers.keyboards.build import Keyboard
 from handlers.selection.decision_buttons import (
     CODE_OF,
     SaAction,
@@ -121,7 +121,7 @@ def screen_keyboard(
     def press(action: SdAction, to_page: int = page) -> SelEventCb:
         return SelEventCb(action=action, event_id=event_id, page=to_page)
 
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for s in board.standings[page * PAGE : (page + 1) * PAGE]:
         if s.ranked is None:
             continue  # withdrawn: nothing to decide
@@ -165,7 +165,7 @@ def application_text(standing: Standing, name: str, t: Translator) -> Html:
 def application_keyboard(
     standing: Standing, event_id: str, page: int, t: Translator, *, can_change: bool
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     app = standing.application
     if can_change:
         for decision in Decision:

@@ -10,12 +10,12 @@ from datetime import timedelta
 from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Html
 from bot.staff.coordination import ROLE_EXPERT, Coordinators, Invite
 from bot.timefmt import when
 from handlers.common_ui import show
+from handlers.keyboards.build import Keyboard
 from handlers.routing import Routes
 from handlers.selection.callbacks import ExpertsCb
 from handlers.staff.common import invite_link
@@ -41,7 +41,7 @@ async def selection_events(ctx: StaffContext) -> list[Event]:
 
 
 def events_keyboard(events: list[Event]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for event in events:
         kb.button(text=event.title[:60], callback_data=ExpertsCb(event_id=event.id))
     kb.adjust(1)
@@ -84,7 +84,7 @@ async def experts_of(callback: CallbackQuery, callback_data: ExpertsCb, ctx: Sta
         for p in progress
     ] or [ctx.t("experts.none")]
     lines.append(ctx.t("experts.cli_hint", event_id=event.id))
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(
         text=ctx.t.plain("experts.invite"), callback_data=ExpertsCb(event_id=event.id, invite=True)
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.selection.config import SelectionSpec
 from handlers.callbacks import EvAction, EventCb, Menu, MenuCb
+from handlers.keyboards.build import Keyboard
 from handlers.selection.callbacks import (
     ApAction,
     ApplyCb,
@@ -26,7 +26,7 @@ BUTTONS_MAX = 100
 def selection_card(
     event: Event, t: Translator, *, status: AppStatus | None, is_open: bool
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     if is_open and status in (None, AppStatus.WITHDRAWN):
         kb.button(
             text=t.plain("selection.apply"),
@@ -43,7 +43,7 @@ def selection_card(
 
 
 def application(event: Event, t: Translator, *, editable: bool) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     if editable:
         kb.button(
             text=t.plain("selection.edit"),
@@ -62,7 +62,7 @@ def application(event: Event, t: Translator, *, editable: bool) -> InlineKeyboar
 
 
 def after_apply(event: Event, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(
         text=t.plain("selection.view"),
         callback_data=ApplyCb(action=ApAction.VIEW, event_id=event.id),
@@ -73,7 +73,7 @@ def after_apply(event: Event, t: Translator) -> InlineKeyboardMarkup:
 
 
 def withdraw(event: Event, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(
         text=t.plain("selection.withdraw_yes"),
         callback_data=ApplyCb(action=ApAction.WITHDRAW_YES, event_id=event.id),
@@ -90,7 +90,7 @@ def withdraw(event: Event, t: Translator) -> InlineKeyboardMarkup:
 
 
 def events(items: list[Event]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for event in items:
         kb.button(text=event.title[:60], callback_data=ReviewEventCb(event_id=event.id))
     kb.adjust(1)

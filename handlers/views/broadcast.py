@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_decimal
 
 from bot.delivery.broadcasting import Audience, AudienceKind
@@ -17,6 +16,7 @@ from bot.registration.regions import Regions
 from bot.staff.roles import Role
 from bot.timefmt import short_date
 from handlers.callbacks import BcAction, BcDistrictCb, BcEventCb, BcStopCb, BroadcastCb, EvScope
+from handlers.keyboards.build import Keyboard
 from handlers.keyboards.participant import short_district
 from storage.broadcasts import Broadcast, Progress
 from storage.db import Database
@@ -62,7 +62,7 @@ def audience_label(
 
 
 def audience_menu(t: Translator, role: Role, regions: Regions) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     if role.district is None:
         kb.button(text=t.plain("broadcast.btn_all"), callback_data=_cb(BcAction.ALL))
     else:
@@ -83,7 +83,7 @@ def audience_menu(t: Translator, role: Role, regions: Regions) -> InlineKeyboard
     return kb.as_markup()
 
 
-def _back_cancel(kb: InlineKeyboardBuilder, t: Translator) -> None:
+def _back_cancel(kb: Keyboard, t: Translator) -> None:
     kb.button(text=t.plain("broadcast.btn_back"), callback_data=_cb(BcAction.BACK))
     kb.button(text=t.plain("broadcast.btn_cancel"), callback_data=_cb(BcAction.CANCEL))
 
@@ -91,7 +91,7 @@ def _back_cancel(kb: InlineKeyboardBuilder, t: Translator) -> None:
 def events_menu(
     events: list[Event], counts: dict[str, EventCounts], t: Translator
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for event in events:
         c = counts.get(event.id, EventCounts())
         label = t.plain(
@@ -107,7 +107,7 @@ def events_menu(
 
 
 def waitlist_menu(event: Event, counts: EventCounts, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(
         text=t.plain("broadcast.btn_registered", n=num(counts.registered, t)),
         callback_data=BcEventCb(event_id=event.id, scope=EvScope.REGISTERED),
@@ -124,7 +124,7 @@ def waitlist_menu(event: Event, counts: EventCounts, t: Translator) -> InlineKey
 
 
 def districts_menu(regions: Regions, counts: dict[str, int], t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for district in regions.districts:
         kb.button(
             text=t.plain(
@@ -140,14 +140,14 @@ def districts_menu(regions: Regions, counts: dict[str, int], t: Translator) -> I
 
 
 def back_cancel(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     _back_cancel(kb, t)
     kb.adjust(2)
     return kb.as_markup()
 
 
 def confirm_menu(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=t.plain("broadcast.btn_send"), callback_data=_cb(BcAction.SEND))
     kb.button(text=t.plain("broadcast.btn_cancel"), callback_data=_cb(BcAction.CANCEL))
     kb.adjust(2)
@@ -155,7 +155,7 @@ def confirm_menu(t: Translator) -> InlineKeyboardMarkup:
 
 
 def stop_button(broadcast_id: int, t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=t.plain("broadcast.btn_stop"), callback_data=BcStopCb(broadcast_id=broadcast_id))
     return kb.as_markup()
 
