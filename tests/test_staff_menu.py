@@ -29,8 +29,18 @@ from tests.support.running import RunningBot
 from tests.support.stand_in import ApiCall, StandInServer
 
 PARTICIPANT = ["start", "events", "my", "profile", "language", "help", "cancel"]
-COORDINATOR = ["coord", "newevent", "stats", "broadcast", *PARTICIPANT]
-ADMIN_MENU = ["coord", "newevent", "stats", "broadcast", "coordinators", *PARTICIPANT]
+COORDINATOR = ["coord", "newevent", "stats", "broadcast", "report", "experts", *PARTICIPANT]
+ADMIN_MENU = [
+    "coord",
+    "newevent",
+    "stats",
+    "broadcast",
+    "report",
+    "experts",
+    "coordinators",
+    "reports",
+    *PARTICIPANT,
+]
 
 
 pytestmark = pytest.mark.with_admin

@@ -42,9 +42,9 @@ log = logging.getLogger(__name__)
 #: The participants' commands (everyone's menu), in the menu's order.
 COMMANDS = ("start", "events", "my", "profile", "language", "help", "cancel")
 #: What every staff member has on top of them (handlers/coord_*.py, handlers/staff/broadcast.py).
-STAFF_COMMANDS = ("coord", "newevent", "stats", "broadcast")
+STAFF_COMMANDS = ("coord", "newevent", "stats", "broadcast", "report", "experts")
 #: What only admins have (handlers/staff/coordinators.py).
-ADMIN_COMMANDS = ("coordinators",)
+ADMIN_COMMANDS = ("coordinators", "reports")
 #: What experts of a selection have (handlers/selection/review.py), staff or not.
 EXPERT_COMMANDS = ("review",)
 
