@@ -136,3 +136,26 @@ async def test_a_button_that_would_change_nothing_makes_no_call_to_telegram(
     assert reply.answered and not reply.errors
     reply = await irina.send("Свердловская")  # the question is still waiting for its answer
     assert "телефон" in reply.text.lower()
+
+
+#: Libraries of one occasional tool each (spreadsheets, certificates): tens of megabytes that
+#: every bot process would carry if start-up loaded them (openpyxl alone brings numpy and
+#: Pillow, some 24 MB).
+OCCASIONAL = ("openpyxl", "numpy", "PIL", "fpdf", "matplotlib", "pypdf")
+
+
+def test_start_up_loads_no_library_of_an_occasional_tool() -> None:
+    """``python -m bot`` runs bot.app (and with it every handler); a fresh interpreter
+    shows what that drags in. Regression: the check-in sheet imported the sheet module, and
+    with it openpyxl, at start-up."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, bot.app, handlers; "
+        f"print(','.join(m for m in {OCCASIONAL!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "", f"loaded at start-up: {done.stdout.strip()}"

@@ -3,14 +3,19 @@ registrant who checked in, and the walk-ins (typed in at the door) after them.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
 from bot.staff.coordination import RosterRow
-from bot.staff.sheets import SheetRow
 from storage.attendance import AttendanceRepo
 from storage.db import Database
 from storage.models import RegStatus
+
+if TYPE_CHECKING:
+    # bot.staff.sheets loads openpyxl (some 24 MB with numpy and Pillow): imported where a
+    # sheet is made, not with every bot process (python -m bench.registration, memory).
+    from bot.staff.sheets import SheetRow
 
 
 async def with_check_ins(
@@ -21,6 +26,8 @@ async def with_check_ins(
     look: tuple[Translator, ZoneInfo],
 ) -> list[SheetRow]:
     """``sheet`` (the registered, in ``roster``'s order) marked, and the walk-ins after."""
+    from bot.staff.sheets import SheetRow  # openpyxl, see above
+
     t, zone = look
     marks = await AttendanceRepo(db).of_event(event_id)
     came = {m.participant_id: m for m in marks if m.participant_id is not None}
