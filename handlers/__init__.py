@@ -48,6 +48,10 @@ def get_routers(people_middlewares: Sequence[BaseMiddleware] = ()) -> list[Route
 
 def feature_routers() -> list[Router]:
     return [
+        # The questionnaire's answers first: the most frequent update (a typed answer, an
+        # answer button) need not walk past every feature below; it takes no command, and
+        # nothing else takes an answer (handlers/participant/questionnaire.py).
+        questionnaire.answers.build(),
         # Staff before start: start's /start with a payload calls every payload it
         # does not know a bad event link, so /start co_<token> (an invitation) must be taken
         # first; and /cancel inside a coordinator's dialog ends that dialog. The staff router

@@ -32,6 +32,15 @@ from handlers.participant.flow import Asked, accept, ask_again, current_question
 from handlers.routing import Routes
 from handlers.states import Questionnaire
 
+#: The answers themselves (typed text that is not a command, a contact, a document, the answer
+#: buttons): handlers/__init__.py puts this router first among the features, so the most
+#: frequent update of all does not walk past every other feature's handlers first. Nothing
+#: else takes these (the answering state is the questionnaire's own, ``AnswerCb`` buttons
+#: only come from it); commands and menu buttons still work in the middle of a dialog because
+#: a command is never taken here.
+answers = Routes("questionnaire_answers")
+#: Everything else sent while answering (a sticker, an unknown command...): after the
+#: commands, so /cancel, /my ... are theirs first.
 routes = Routes("questionnaire")
 
 
@@ -52,7 +61,7 @@ async def _phone_saved(message: Message, ctx: FormContext, q: Question, phone: s
     await message.answer(ctx.t("phone.saved", phone=shown), reply_markup=ReplyKeyboardRemove())
 
 
-@routes.message(Questionnaire.answering, F.text & ~F.text.startswith("/"))
+@answers.message(Questionnaire.answering, F.text & ~F.text.startswith("/"))
 async def on_text(message: Message, state: FSMContext, ctx: FormContext) -> None:
     found = await _asked(ctx, state)
     if found is None:
@@ -81,7 +90,7 @@ def _contact_phone(message: Message) -> str | None:
     return normalize_phone(number if number.startswith("+") else "+" + number)
 
 
-@routes.message(Questionnaire.answering, F.contact)
+@answers.message(Questionnaire.answering, F.contact)
 async def on_contact(message: Message, state: FSMContext, ctx: FormContext) -> None:
     found = await _asked(ctx, state)
     if found is None:
@@ -103,7 +112,7 @@ async def on_contact(message: Message, state: FSMContext, ctx: FormContext) -> N
     await accept(ctx, state, found, phone)
 
 
-@routes.message(Questionnaire.answering, F.document)
+@answers.message(Questionnaire.answering, F.document)
 async def on_document(message: Message, state: FSMContext, ctx: FormContext) -> None:
     """A document: the answer to a ``file`` question (PDF/DOC/DOCX, size checked), or, to
     any other question, a friendly repeat."""
@@ -183,7 +192,7 @@ def _consent_question(q: Question, _button: AnswerCb, _ctx: FormContext) -> bool
     return q.type is QuestionType.CONSENT
 
 
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.SKIP), AskedNow(_optional))
+@answers.callback_query(AnswerCb.filter(F.kind == Pick.SKIP), AskedNow(_optional))
 async def on_skip(
     callback: CallbackQuery, state: FSMContext, ctx: FormContext, asked: Asked
 ) -> None:
@@ -191,8 +200,8 @@ async def on_skip(
     await _take(callback, ctx, state, asked, None)
 
 
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.OPTION), AskedNow(_an_option))
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.REGION), AskedNow(_a_region))
+@answers.callback_query(AnswerCb.filter(F.kind == Pick.OPTION), AskedNow(_an_option))
+@answers.callback_query(AnswerCb.filter(F.kind == Pick.REGION), AskedNow(_a_region))
 async def on_picked(
     callback: CallbackQuery, state: FSMContext, ctx: FormContext, asked: Asked, picked: Picked
 ) -> None:
@@ -201,7 +210,7 @@ async def on_picked(
     await _take(callback, ctx, state, asked, picked.value)
 
 
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.DISTRICT), AskedNow(_a_district))
+@answers.callback_query(AnswerCb.filter(F.kind == Pick.DISTRICT), AskedNow(_a_district))
 async def on_district(
     callback: CallbackQuery,
     callback_data: AnswerCb,
@@ -217,7 +226,7 @@ async def on_district(
     await _replace_buttons(callback, ctx, asked, district=callback_data.value)
 
 
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.DISTRICTS), AskedNow(_region_question))
+@answers.callback_query(AnswerCb.filter(F.kind == Pick.DISTRICTS), AskedNow(_region_question))
 async def on_districts(callback: CallbackQuery, ctx: FormContext, asked: Asked) -> None:
     """Back from a district's regions to the list of districts."""
     await callback.answer()
@@ -231,7 +240,7 @@ async def _replace_buttons(
     await set_buttons(callback, markup)
 
 
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.AGREE), AskedNow(_consent_question))
+@answers.callback_query(AnswerCb.filter(F.kind == Pick.AGREE), AskedNow(_consent_question))
 async def on_agree(
     callback: CallbackQuery, state: FSMContext, ctx: FormContext, asked: Asked
 ) -> None:
@@ -241,7 +250,7 @@ async def on_agree(
     await _take(callback, ctx, state, asked, CONSENT_YES)
 
 
-@routes.callback_query(AnswerCb.filter(F.kind == Pick.DECLINE), AskedNow(_consent_question))
+@answers.callback_query(AnswerCb.filter(F.kind == Pick.DECLINE), AskedNow(_consent_question))
 async def on_decline(callback: CallbackQuery, state: FSMContext, ctx: FormContext) -> None:
     await callback.answer()
     await drop_buttons(callback)
@@ -249,7 +258,7 @@ async def on_decline(callback: CallbackQuery, state: FSMContext, ctx: FormContex
     await ctx.say(ctx.t("consent.declined"), keyboards.main_menu(ctx.t))
 
 
-@routes.callback_query(AnswerCb.filter())
+@answers.callback_query(AnswerCb.filter())
 async def on_stale_answer(callback: CallbackQuery, ctx: FormContext) -> None:
     """Last: an answer button AskedNow refused (another question is asked now, or none, or
     the button does not fit it): an old message's button."""
