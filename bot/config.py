@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     flood_rate: float = Field(default=2.0, gt=0, le=10_000)
     flood_burst: int = Field(default=10, ge=1, le=100_000)
     reply_rate: float = Field(default=1.0, gt=0, le=10_000)
-    reply_burst: int = Field(default=3, ge=1, le=100_000)
+    reply_burst: int = Field(default=6, ge=1, le=100_000)
     updates_concurrency: int = Field(default=100, ge=1, le=10_000)
     reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = (
         timedelta(hours=24),
