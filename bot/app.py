@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import (
@@ -149,6 +150,8 @@ def create_dispatcher(
     dp["regions"] = regions
     dp["default_locale"] = settings.default_locale
     dp["registration"] = RegistrationService(db, form, regions, clock=clock)
+    # "Delete my data" from an accepted applicant passes the seat down the reserve list.
+    dp["registration"].seat_releases.append(partial(selection_confirm.release_seats, db))
     # Check-in (issue 10): signs and verifies the personal QR links.
     dp["checkin"] = CheckInService(db, secret_of(settings), dp["registration"])
 

@@ -183,6 +183,16 @@ class DecisionRepo(Repo):
         return [_application(r) for r in rows]
 
     @staticmethod
+    async def seats_of(conn: aiosqlite.Connection, participant_id: int) -> list[Application]:
+        """The person's accepted or confirmed applications: the seats they hold."""
+        rows = await conn.execute_fetchall(
+            "SELECT * FROM applications WHERE participant_id = ? "
+            "AND status IN ('accepted', 'confirmed') ORDER BY id",
+            (participant_id,),
+        )
+        return [_application(r) for r in rows]
+
+    @staticmethod
     async def first_reserve(conn: aiosqlite.Connection, event_id: str) -> Application | None:
         rows = list(
             await conn.execute_fetchall(

@@ -318,6 +318,26 @@ async def test_delete_my_data_takes_the_application_its_reviews_and_queued_news(
         assert row is not None and row[0] == 0, sql
 
 
+async def test_an_accepted_applicant_who_deletes_their_data_passes_the_seat_on(
+    running: RunningBot, server: StandInServer
+) -> None:
+    """Withdrawing consent after confirming is a decline too: the seat is not left empty, the
+    first on the reserve list gets it and is told (while the one who left is told nothing)."""
+    people = await published(running, server)
+    leaving = people[5002]
+    await leaving.click("Подтверждаю участие")
+    await leaving.send("/profile")
+    await leaving.click("Удалить мои данные")
+    reply = await leaving.click("Да, удалить всё")
+    assert "Ваши данные удалены" in reply.text
+    await wait_sent(server, {5003: 2})
+    assert "Освободилось место" in people[5003].last_text
+    now = await statuses(running)
+    assert 5002 not in now and now[5003] == "accepted" and now[5004] == "reserve"
+    assert sent(server)[5002] == 1  # only the decision, before
+    assert await RegistrationRepo(running.db).get(EVENT, 5002) is None
+
+
 async def test_no_answers_once_the_event_is_cancelled(
     running: RunningBot, server: StandInServer
 ) -> None:

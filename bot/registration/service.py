@@ -6,7 +6,7 @@ transaction, so the capacity holds however many people confirm at the same momen
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -50,6 +50,12 @@ class RegisterOutcome:
     promoted: list[Promotion] = field(default_factory=list)  # others moved up meanwhile
 
 
+#: Another feature's seats held by a person about to be erased (an accepted application, issue
+#: 9): called inside the erasure's transaction, before the rows go, to pass the seats on.
+#: Arguments: the connection, the person, now.
+SeatRelease = Callable[[aiosqlite.Connection, int, datetime], Awaitable[object]]
+
+
 @dataclass(frozen=True, slots=True)
 class Erasure:
     """What "Delete my data" removed, and who got a freed seat."""
@@ -78,6 +84,8 @@ class RegistrationService:
         self.clock = clock
         self.events = EventRepo(db)
         self.registrations = RegistrationRepo(db)
+        #: Filled by the app factory (bot/app.py): what else gives up a seat on erasure.
+        self.seat_releases: list[SeatRelease] = []
         self.participants = ParticipantRepo(db)
         self.erasure = ErasureRepo(
             db, consent_ids=tuple(q.id for q in form.questions if q.type is QuestionType.CONSENT)
@@ -229,11 +237,14 @@ class RegistrationService:
 
     async def erase_participant(self, participant_id: int) -> Erasure:
         """Withdrawal of consent (152-FZ): everything stored about the person goes in one
-        transaction (storage/erasure.py); the seats they held go to the waiting lists. Then
+        transaction (storage/erasure.py); the seats they held go to the waiting lists (and, through
+        ``seat_releases``, a selection's seat to its reserve list). Then
         the write-ahead log is checkpointed so the old text leaves the files too."""
         now = self.clock()
         async with self.db.transaction() as conn:
             active = await self.registrations.active_of_participant(conn, participant_id)
+            for release in self.seat_releases:
+                await release(conn, participant_id, now)
             erased = await self.erasure.erase(conn, participant_id)
             promoted: list[Promotion] = []
             for reg in active:

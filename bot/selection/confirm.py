@@ -149,6 +149,19 @@ async def promote_next(
     return [nxt.participant_id]
 
 
+async def release_seats(
+    db: Database, conn: aiosqlite.Connection, participant_id: int, now: datetime
+) -> list[int]:
+    """ "Delete my data" from someone who was accepted or has confirmed: each seat passes down
+    the reserve list as if they had declined (the application itself goes with the erasure,
+    inside the same transaction). Returns who was given a seat."""
+    promoted: list[int] = []
+    for app in await DecisionRepo.seats_of(conn, participant_id):
+        if await DecisionRepo.set_status(conn, app, AppStatus.DECLINED, now):
+            promoted += await promote_next(conn, db, app.event_id, now)
+    return promoted
+
+
 async def expire_due(db: Database, now: datetime) -> int:
     """Accepted applicants past their deadline: expired (told politely), each seat passed on.
     Returns how many expired."""
