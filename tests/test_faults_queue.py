@@ -364,6 +364,41 @@ async def test_stop_while_the_database_is_locked_finishes_and_resends_only_the_u
     assert {chat for chat, n in got.items() if n == 2} <= set(before)
 
 
+async def test_stop_in_the_middle_of_writing_results_loses_none_of_them(
+    db: Database, server: StandInServer, sender_bot: Bot
+) -> None:
+    """Regression: stop() cancelled the task that writes the results while it was writing a
+    batch (here: waiting for a lock another connection holds); the write was rolled back and
+    the batch, already taken off the list, was forgotten, so those messages stayed 'sending'
+    and went out a second time at the next start."""
+    people = list(range(35_001, 35_031))
+    await queue_for(db, server, people, "midwrite")
+    server.delay = 0.05
+    sender = new_sender(db, sender_bot)
+    sender.stop_timeout = 15
+    await sender.start()
+    lock = WriteLock(db.path)
+    await wait_until(lambda: len(texts_to(server, people, "Сообщение из очереди")) >= 5)
+    await lock.take()
+    try:
+        await wait_until(lambda: sender.unwritten >= 1 or sender._flush_lock.locked(), 15)
+        await wait_until(lambda: sender._flush_lock.locked(), 15, "a write of results under way")
+        stopping = asyncio.create_task(sender.stop())
+    finally:
+        await lock.release()
+    await asyncio.wait_for(stopping, 30)
+    before = texts_to(server, people, "Сообщение из очереди")
+
+    again = new_sender(db, sender_bot)  # sends only what had not gone out
+    await again.start()
+    await wait_settled(db)
+    await again.stop()
+    got = texts_to(server, people, "Сообщение из очереди")
+    assert set(got) == set(people)
+    twice = {chat for chat, n in got.items() if n > 1}
+    assert not twice, (sorted(twice), sorted(before))
+
+
 async def test_a_sender_task_that_ends_from_outside_is_started_again(
     db: Database, server: StandInServer, sender_bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -338,7 +338,12 @@ class Sender:
         while True:
             await asyncio.sleep(max(0.05, self.writes.delay))
             try:
-                await self._flush()
+                # Shielded: stopping cancels this loop, never a write half-way. A cancelled
+                # write was rolled back while its batch, already taken off the list, was
+                # forgotten: those messages stayed 'sending' and went out again at the next
+                # start. Now the write finishes (or fails and puts its batch back) and the
+                # last flush at stop waits for it on the flush lock.
+                await asyncio.shield(self._flush())
             except Exception as exc:  # _flush keeps its batch; this is a last guard
                 self.writes.failed(exc)
 
