@@ -37,6 +37,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
+        "slow: runs ``python -m bot`` as a process (5-25 s each); ``pytest -m 'not slow'`` "
+        "leaves them out while working, CI and the README's command run them",
+    )
+    config.addinivalue_line(
+        "markers",
         "broadcast_admin(**fields): the settings of tests/support/broadcast.py, with ``fields``",
     )
 

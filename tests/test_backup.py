@@ -39,6 +39,7 @@ def participants(path: Path) -> set[int]:
         conn.close()
 
 
+@pytest.mark.slow
 async def test_a_backup_taken_during_a_burst_holds_everything_confirmed_before_it(
     tmp_path: Path, running: RunningBot, server: StandInServer
 ) -> None:
@@ -123,6 +124,7 @@ async def test_the_running_bot_schedules_the_daily_backup_at_backup_time(
         assert timedelta(0) < nxt - datetime.now(UTC) <= timedelta(days=1)
 
 
+@pytest.mark.slow
 async def test_restore_is_refused_while_python_m_bot_runs_and_works_after_it_stopped(
     tmp_path: Path, server: StandInServer, irina: Person, john: Person
 ) -> None:

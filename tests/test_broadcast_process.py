@@ -110,6 +110,7 @@ async def run_bot(tmp_path: Path, server: StandInServer) -> asyncio.subprocess.P
     return await polling_bot(tmp_path, server, ADMIN_IDS=str(ADMIN), BROADCAST_RATE="60")
 
 
+@pytest.mark.slow
 async def test_sigkill_in_the_middle_of_an_announcement_then_restart(
     tmp_path: Path, server: StandInServer, settings: Settings
 ) -> None:

@@ -8,6 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.delivery.broadcasting import Audience, AudienceKind, BroadcastService
 from bot.registration.regions import default_regions
@@ -45,6 +47,7 @@ async def announce(path: Path, settings: Settings, text: str) -> None:
     assert total >= len(PEOPLE)
 
 
+@pytest.mark.slow
 async def test_the_bot_keeps_delivering_after_another_process_held_the_lock(
     tmp_path: Path, server: StandInServer
 ) -> None:

@@ -7,6 +7,8 @@ import asyncio
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.support.flood import NOTICE, sent_to
 from tests.support.people import Person
 from tests.support.process import polling_bot
@@ -21,6 +23,7 @@ REAL_LIMITS_ENV = {
 }
 
 
+@pytest.mark.slow
 async def test_python_m_bot_drops_a_flood_and_still_answers_someone_else(
     tmp_path: Path, server: StandInServer
 ) -> None:

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from bot.ops.logs import formatter
 from tests.support.people import Person
 from tests.support.process import polling_bot
@@ -69,6 +71,7 @@ async def test_a_registration_logs_ids_and_nothing_personal(
         assert json.dumps(secret)[1:-1] not in text, secret  # nor escaped as \\uXXXX
 
 
+@pytest.mark.slow
 async def test_python_m_bot_with_log_format_json(
     tmp_path: Path, server: StandInServer, irina: Person
 ) -> None:

@@ -8,6 +8,8 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.events.files import import_events
 from bot.registration.form import default_form
 from bot.registration.regions import default_regions
@@ -58,6 +60,7 @@ def message_to(uid: int) -> Callable[[ApiCall], bool]:
     return lambda c: c.ok and c.chat_id == uid and c.method == "sendMessage"
 
 
+@pytest.mark.slow
 async def test_sigkill_while_reminders_are_in_flight_then_exactly_one_each(
     tmp_path: Path, server: StandInServer
 ) -> None:

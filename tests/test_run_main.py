@@ -6,11 +6,14 @@ import asyncio
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.support.people import Person
 from tests.support.process import env_for, python_m_bot
 from tests.support.stand_in import TEST_TOKEN, StandInServer
 
 
+@pytest.mark.slow
 async def test_python_m_bot_with_only_a_token_creates_the_database_and_answers(
     tmp_path: Path, server: StandInServer
 ) -> None:
@@ -34,6 +37,7 @@ async def test_python_m_bot_with_only_a_token_creates_the_database_and_answers(
     assert b"Traceback" not in stderr
 
 
+@pytest.mark.slow
 async def test_rejected_token_is_one_clear_line(tmp_path: Path, server: StandInServer) -> None:
     wrong = "123456789:AAH-this-token-is-not-the-stand-ins-token_x"
     proc = await python_m_bot(

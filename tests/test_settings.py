@@ -236,6 +236,7 @@ def test_environment_wins_over_env_file(monkeypatch: pytest.MonkeyPatch, tmp_pat
 # --- python -m bot ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_python_m_bot_without_token_exits_2_naming_bot_token(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k.upper() not in SETTING_NAMES} | {
         "PYTHONPATH": str(ROOT)

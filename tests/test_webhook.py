@@ -150,6 +150,7 @@ def test_webhook_mode_needs_a_secret_and_https() -> None:
     assert load_settings(_env_file=None).webhook_url is None  # polling by default
 
 
+@pytest.mark.slow
 async def test_python_m_bot_in_webhook_mode_then_back_to_polling(
     tmp_path: Path, server: StandInServer, irina: Person
 ) -> None:
