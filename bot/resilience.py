@@ -39,6 +39,7 @@ class Backoff:
         cap: float = BACKOFF_CAP,
         report_every: float = REPORT_EVERY,
         detail: Callable[[], str] | None = None,
+        expected: tuple[type[BaseException], ...] = (),
     ) -> None:
         self.what = what
         self.log = logger
@@ -46,6 +47,9 @@ class Backoff:
         self.cap = cap
         self.report_every = report_every
         self.detail = detail  # extra context for the periodic warning ("M results waiting")
+        # Faults that say all there is to say in their message (the backup folder cannot be
+        # written): a warning with that message, not an error with a traceback.
+        self.expected = expected
         self.failures = 0
         self._since = 0.0  # monotonic time of the first failure of this run
         self._reported = 0.0  # monotonic time of the last warning
@@ -70,6 +74,8 @@ class Backoff:
             self._since = self._reported = now
             if database_unavailable(exc):
                 self.log.warning("%s: database unavailable (%s)%s", self.what, exc, extra)
+            elif isinstance(exc, self.expected):
+                self.log.warning("%s failed: %s%s", self.what, exc, extra)
             else:
                 self.log.error("%s failed%s", self.what, extra, exc_info=exc)
         elif now - self._reported >= self.report_every:
