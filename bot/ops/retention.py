@@ -25,7 +25,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from bot.delivery.notices import queue_promotions
 from bot.delivery.reminders import FEEDBACK_WINDOW, LONGEST_EVENT
 from bot.jobs import every
-from bot.registration.service import Promotion, RegistrationService
+from bot.registration.service import RegistrationService
 from bot.resilience import Backoff, guarded
 from storage.db import Database, utcnow
 from storage.fsm import SQLiteStorage
@@ -59,16 +59,12 @@ class Retention:
     clock: Callable[[], datetime] = utcnow
     #: One warning when a fault begins, one line when a sweep works again (bot/resilience.py).
     backoff: Backoff = field(default_factory=lambda: Backoff("retention sweep", log), repr=False)
-    #: People an erasure gave a seat to whose "a seat has opened" could not be queued yet (the
-    #: erasure committed, then the database refused): queued first on the next sweep.
-    untold: list[Promotion] = field(default_factory=list, repr=False)
 
     async def sweep(self) -> Sweep:
         """Erase the inactive people and prune the old sent rows; raises on a database error
         (:meth:`run` is the job). Each person is erased in one transaction, so a sweep the
         database stops leaves everyone erased wholly or not at all; the next one goes on."""
         now = self.clock()
-        await self._tell(now)
         erased = await self._erase_inactive(now)
         events_before = now - (LONGEST_EVENT + FEEDBACK_WINDOW + self.feedback_delay)
         async with self.db.transaction() as conn:
@@ -96,19 +92,12 @@ class Retention:
                 erased += 1
                 if isinstance(self.storage, SQLiteStorage):
                     self.storage.forget_user(participant_id)
-                self.untold += done.promoted
-                await self._tell(now)
+                await queue_promotions(self.db, done.promoted, now)
         except Exception:
             if erased:  # the count is logged even when the sweep stops half-way through
                 log.info("retention: %d inactive person(s) erased before the sweep stopped", erased)
             raise
         return erased
-
-    async def _tell(self, now: datetime) -> None:
-        """Queue the "a seat has opened" still owed (de-duplicated: never twice)."""
-        if self.untold:
-            await queue_promotions(self.db, self.untold, now)
-            self.untold = []
 
     async def run(self) -> None:
         """The daily job: never raises (a failure is logged, and the next day's run goes on)."""
