@@ -5,7 +5,8 @@ announcement progress updater must survive any exception (a locked or full datab
 Telegram error). Each holds one :class:`Backoff`: on a failure it says how long to wait
 (exponential, capped) and logs in a way that does not flood the log while the fault lasts:
 
-* the first failure once, with its traceback and context;
+* the first failure once, with its traceback and context (a fault whose message says it all,
+  one of ``expected``, such as the backup folder that cannot be written: a warning, no traceback);
 * while it goes on, at most one warning every ``report_every`` seconds ("database unavailable
   for N s; ..."), not one per attempt;
 * the recovery once.

@@ -93,6 +93,35 @@ async def test_a_backup_refused_by_a_locked_database_leaves_no_file_and_the_next
     )
 
 
+async def test_a_backup_whose_note_is_refused_takes_its_file_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The write lock was had, the file renamed into place, then the INSERT refused (here by a
+    trigger): the file goes back out, so no file lies there that ``status`` does not know."""
+    db_path = await a_database(tmp_path)
+    async with Database(db_path) as db, db.transaction() as conn:
+        await conn.execute(
+            "CREATE TRIGGER refuse_backups BEFORE INSERT ON backups "
+            "BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
+        )
+    folder = tmp_path / "backups"
+    job = BackupJob(
+        db_path, folder, keep=3, busy_timeout_ms=BUSY_MS, clock=daily_moments().__next__
+    )
+
+    assert await job.run() is None
+    assert list(folder.iterdir()) == []  # neither the copy nor its .partial
+    assert await backup_rows(db_path) == []
+    assert any("refused for the test" in str(r.exc_info) for r in warnings_of(caplog, BACKUP_LOG))
+
+    async with Database(db_path) as db, db.transaction() as conn:
+        await conn.execute("DROP TRIGGER refuse_backups")
+    made = await job.run()
+    assert made is not None
+    assert [p.name for p in folder.iterdir()] == [made.path.name]
+    assert await backup_rows(db_path) == [str(made.path)]
+
+
 def read_only_folder(folder: Path) -> None:
     folder.mkdir()
     folder.chmod(0o500)
