@@ -5,7 +5,8 @@ announcement progress updater must survive any exception (a locked or full datab
 Telegram error). Each holds one :class:`Backoff`: on a failure it says how long to wait
 (exponential, capped) and logs in a way that does not flood the log while the fault lasts:
 
-* the first failure once, with its traceback and context;
+* the first failure once, with its traceback and context (a fault whose message says it all,
+  one of ``expected``, such as the backup folder that cannot be written: a warning, no traceback);
 * while it goes on, at most one warning every ``report_every`` seconds ("database unavailable
   for N s; ..."), not one per attempt;
 * the recovery once.
@@ -39,6 +40,7 @@ class Backoff:
         cap: float = BACKOFF_CAP,
         report_every: float = REPORT_EVERY,
         detail: Callable[[], str] | None = None,
+        expected: tuple[type[BaseException], ...] = (),
     ) -> None:
         self.what = what
         self.log = logger
@@ -46,6 +48,9 @@ class Backoff:
         self.cap = cap
         self.report_every = report_every
         self.detail = detail  # extra context for the periodic warning ("M results waiting")
+        # Faults that say all there is to say in their message (the backup folder cannot be
+        # written): a warning with that message, not an error with a traceback.
+        self.expected = expected
         self.failures = 0
         self._since = 0.0  # monotonic time of the first failure of this run
         self._reported = 0.0  # monotonic time of the last warning
@@ -70,6 +75,8 @@ class Backoff:
             self._since = self._reported = now
             if database_unavailable(exc):
                 self.log.warning("%s: database unavailable (%s)%s", self.what, exc, extra)
+            elif isinstance(exc, self.expected):
+                self.log.warning("%s failed: %s%s", self.what, exc, extra)
             else:
                 self.log.error("%s failed%s", self.what, extra, exc_info=exc)
         elif now - self._reported >= self.report_every:

@@ -5,11 +5,14 @@ copying the file: the copy is one consistent snapshot even while the bot writes 
 reader does not stop the writers), it holds what the ``-wal`` holds, and a half-written page
 is never copied. The copy is written beside its target as ``.partial``, checked with
 ``PRAGMA integrity_check`` and only then renamed into place, so a file with the final name is
-always a good backup. The backup is noted in the ``backups`` table for ``status``.
+always a good backup. The rename and the note in the ``backups`` table (for ``status``) are
+made under the database's write lock, so a file and its row exist together or not at all.
 
 The running bot takes one a day (``BACKUP_DIR``, ``BACKUP_TIME``) in a thread, so the event
 loop goes on answering people meanwhile, and keeps the newest ``BACKUP_KEEP`` of the files
 it made (named ``bot-YYYYMMDD-HHMMSS.sqlite3``; other files in the folder are never touched).
+A failure (the database locked past the busy timeout, a folder that cannot be written) is
+logged as every job's is (bot/resilience.py) and the next day's run tries again.
 
 ``restore`` refuses while a bot runs on the database (bot/ops/lock.py), checks the backup the
 same way, keeps the current file aside as ``<database>.before-restore`` and writes the backup
@@ -23,14 +26,15 @@ import logging
 import re
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.jobs import daily
 from bot.ops.lock import RunLock
-from storage.db import migrations, utcnow
+from bot.resilience import Backoff, guarded
+from storage.db import database_unavailable, migrations, utcnow
 from storage.ops import BackupRecord, database_files, record_backup_sync
 
 if TYPE_CHECKING:
@@ -86,19 +90,55 @@ def check_copy(path: Path) -> None:
 def take_backup(
     database: Path, target: Path, *, scheduled: bool = False, busy_timeout_ms: int = 10_000
 ) -> Backup:
-    """Copy ``database`` to ``target`` online, check the copy, note it; blocking (run it in a
-    thread from the bot)."""
+    """Copy ``database`` to ``target`` online, check the copy, put it in place and note it;
+    blocking (run it in a thread from the bot). Whatever fails, no ``.partial`` is left, and a
+    file with the final name and its row in ``backups`` come together or not at all."""
     if not database.is_file():
         raise BackupError(f"no database at {database}")
     target = target.resolve()
     if target == database.resolve():
         raise BackupError("the backup cannot be the database itself")
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    for leftover in database_files(partial):
-        leftover.unlink(missing_ok=True)
     taken_at = utcnow()
     source = _connect(database, busy_timeout_ms)
+    try:
+        _copy(source, partial)
+        check_copy(partial)
+        size = partial.stat().st_size
+        _put_in_place(source, partial, target, BackupRecord(str(target), size, taken_at, scheduled))
+    finally:
+        source.close()
+        _remove_leftovers(partial)
+    return Backup(target, size, taken_at)
+
+
+def _remove_leftovers(partial: Path) -> None:
+    """Best effort: a folder that cannot be read must not hide the fault that ended the copy."""
+    if not partial.parent.is_dir():
+        return  # no folder (or a file in its place): nothing was written
+    for leftover in database_files(partial):
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("backup: %s not removed: %s", leftover, exc)
+
+
+def _source_busy(exc: BaseException) -> bool:
+    """The database being copied is locked (a fault of the database, said as such), rather
+    than the copy's side failing (a folder not writable, a full disk: a :class:`BackupError`)."""
+    return database_unavailable(exc) and "full" not in str(exc).lower()
+
+
+def _copy(source: sqlite3.Connection, partial: Path) -> None:
+    """Write the snapshot to ``partial``; a folder that cannot be made or written is a
+    :class:`BackupError` that names it (the job logs that one line, not a traceback)."""
+    folder = partial.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for leftover in database_files(partial):
+            leftover.unlink(missing_ok=True)
+    except OSError as exc:
+        raise BackupError(f"the backup folder {folder} cannot be used: {exc}") from exc
     try:
         copy = sqlite3.connect(partial)
         try:
@@ -106,17 +146,29 @@ def take_backup(
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
         finally:
             copy.close()
-        try:
-            check_copy(partial)
-        except BackupError:
-            partial.unlink(missing_ok=True)
+    except (OSError, sqlite3.Error) as exc:
+        if _source_busy(exc):
             raise
+        raise BackupError(f"the copy could not be written in {folder}: {exc}") from exc
+
+
+def _put_in_place(
+    source: sqlite3.Connection, partial: Path, target: Path, record: BackupRecord
+) -> None:
+    """Rename the checked copy into place and note it, under the database's write lock taken
+    first: locked past the busy timeout, nothing is renamed; the note refused, the file goes
+    back. So ``status`` never names a backup that is not there, nor misses one that is."""
+    source.execute("BEGIN IMMEDIATE")
+    try:
         partial.replace(target)
-        size = target.stat().st_size
-        record_backup_sync(source, BackupRecord(str(target), size, taken_at, scheduled))
-    finally:
-        source.close()
-    return Backup(target, size, taken_at)
+        try:
+            record_backup_sync(source, record)  # the INSERT, and the COMMIT
+        except BaseException:
+            target.replace(partial)  # removed by the caller with the other leftovers
+            raise
+    except BaseException:
+        source.rollback()
+        raise
 
 
 def daily_name(moment: datetime) -> str:
@@ -164,30 +216,40 @@ def restore(database: Path, source: Path, *, busy_timeout_ms: int = 10_000) -> i
 
 @dataclass
 class BackupJob:
-    """The daily backup of the running bot: never raises into the scheduler."""
+    """The daily backup of the running bot: never raises into the scheduler. A failure is
+    logged as every job's is (bot/resilience.py): one warning when the fault begins (the
+    database locked, the folder not writable), then at most one a run while it lasts, and a
+    line when a backup works again."""
 
     database: Path
     folder: Path
     keep: int
     busy_timeout_ms: int = 10_000
     clock: Callable[[], datetime] = utcnow
+    backoff: Backoff = field(
+        default_factory=lambda: Backoff("daily backup", log, expected=(BackupError,)),
+        repr=False,
+    )
 
     async def run(self) -> Backup | None:
-        try:
-            made = await asyncio.to_thread(self._take)
-        except Exception:
-            log.exception("backup: the daily backup failed; trying again at the next time")
-            return None
-        log.info("backup: %s written (%d bytes)", made.path, made.size)
+        made = await guarded(self.backoff, self._in_thread)
+        if made is not None:
+            log.info("backup: %s written (%d bytes)", made.path, made.size)
         return made
+
+    async def _in_thread(self) -> Backup:
+        return await asyncio.to_thread(self._take)
 
     def _take(self) -> Backup:
         target = self.folder / daily_name(self.clock())
         made = take_backup(
             self.database, target, scheduled=True, busy_timeout_ms=self.busy_timeout_ms
         )
-        for old in prune(self.folder, self.keep):
-            log.info("backup: %s deleted (more than %d kept)", old.name, self.keep)
+        try:
+            for old in prune(self.folder, self.keep):
+                log.info("backup: %s deleted (more than %d kept)", old.name, self.keep)
+        except OSError as exc:  # the backup is made and noted: not a failed backup
+            log.warning("backup: older copies in %s not deleted: %s", self.folder, exc)
         return made
 
 

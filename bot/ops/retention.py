@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ from bot.delivery.notices import queue_promotions
 from bot.delivery.reminders import FEEDBACK_WINDOW, LONGEST_EVENT
 from bot.jobs import every
 from bot.registration.service import RegistrationService
+from bot.resilience import Backoff, guarded
 from storage.db import Database, utcnow
 from storage.fsm import SQLiteStorage
 from storage.ops import OpsRepo
@@ -56,22 +57,15 @@ class Retention:
     staff_ids: frozenset[int] = frozenset()
     storage: BaseStorage | None = None
     clock: Callable[[], datetime] = utcnow
+    #: One warning when a fault begins, one line when a sweep works again (bot/resilience.py).
+    backoff: Backoff = field(default_factory=lambda: Backoff("retention sweep", log), repr=False)
 
     async def sweep(self) -> Sweep:
         """Erase the inactive people and prune the old sent rows; raises on a database error
-        (:meth:`run` is the job)."""
+        (:meth:`run` is the job). Each person is erased in one transaction, so a sweep the
+        database stops leaves everyone erased wholly or not at all; the next one goes on."""
         now = self.clock()
-        erased = 0
-        if self.days is not None:
-            stale = await OpsRepo(self.db).inactive_since(
-                now - timedelta(days=self.days), self.staff_ids
-            )
-            for participant_id in stale:
-                done = await self.registration.erase_participant(participant_id)
-                if isinstance(self.storage, SQLiteStorage):
-                    self.storage.forget_user(participant_id)
-                await queue_promotions(self.db, done.promoted, now)
-                erased += 1
+        erased = await self._erase_inactive(now)
         events_before = now - (LONGEST_EVENT + FEEDBACK_WINDOW + self.feedback_delay)
         async with self.db.transaction() as conn:
             pruned = await OpsRepo.prune_sent(conn, now - SENT_KEPT, events_before)
@@ -85,12 +79,29 @@ class Retention:
         )
         return Sweep(erased, pruned)
 
-    async def run(self) -> None:
-        """The daily job: never raises (tried again the next day)."""
+    async def _erase_inactive(self, now: datetime) -> int:
+        if self.days is None:
+            return 0
+        stale = await OpsRepo(self.db).inactive_since(
+            now - timedelta(days=self.days), self.staff_ids
+        )
+        erased = 0
         try:
-            await self.sweep()
+            for participant_id in stale:
+                done = await self.registration.erase_participant(participant_id)
+                erased += 1
+                if isinstance(self.storage, SQLiteStorage):
+                    self.storage.forget_user(participant_id)
+                await queue_promotions(self.db, done.promoted, now)
         except Exception:
-            log.exception("retention: the daily sweep failed; trying again tomorrow")
+            if erased:  # the count is logged even when the sweep stops half-way through
+                log.info("retention: %d inactive person(s) erased before the sweep stopped", erased)
+            raise
+        return erased
+
+    async def run(self) -> None:
+        """The daily job: never raises (a failure is logged, and the next day's run goes on)."""
+        await guarded(self.backoff, self.sweep)
 
 
 def setup(runtime: Runtime) -> None:

@@ -156,14 +156,18 @@ class ReportJob:
         self.bot = bot
         self.duties = duties
         self.wake = wake
+        # One each: with one shared, the downloads (which may well work while the queue's
+        # writes are refused) logged "works again" after every failed tick, and the next
+        # failure as a new fault: two lines a minute for as long as the database was locked.
         self.backoff = Backoff("report duties", log)
+        self.downloads = Backoff("report file downloads", log)
 
     async def run(self) -> None:
         """A scheduler job: never raises (a failure is logged, and the next run tries again)."""
         queued = await guarded(self.backoff, self._queue)
         if queued and self.wake is not None:
             self.wake()
-        await guarded(self.backoff, self._downloads)
+        await guarded(self.downloads, self._downloads)
 
     async def _queue(self) -> int:
         now = utcnow()
