@@ -14,6 +14,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.db import Repo, from_row, to_db
+from storage.event_roles import EventRoleRepo, RoleHolder
 from storage.events import registration_of
 from storage.models import Registration
 
@@ -34,20 +35,16 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
-class Volunteer:
-    event_id: str
-    telegram_id: int
-    added_by: int | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class Stamp:
     """How, when and by whom a person was marked."""
 
     method: str
     at: datetime
     by: int | None = None  # None: self check-in
+
+
+#: One door volunteer of one event (``added_by`` None: the command line).
+Volunteer = RoleHolder
 
 
 def _mark(row: aiosqlite.Row) -> Mark:
@@ -156,55 +153,15 @@ class AttendanceRepo(Repo):
         return str(row["room_code"]) if row else code
 
 
-class VolunteerRepo(Repo):
-    async def put(
-        self,
-        conn: aiosqlite.Connection,
-        event_id: str,
-        telegram_id: int,
-        added_by: int | None,
-        now: datetime,
-    ) -> bool:
-        cur = await conn.execute(
-            "INSERT INTO volunteers (event_id, telegram_id, added_by, created_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (event_id, telegram_id) DO NOTHING",
-            (event_id, telegram_id, added_by, to_db(now)),
-        )
-        return cur.rowcount > 0
+class VolunteerRepo(EventRoleRepo):
+    """Door volunteers (the table ``volunteers``), and their one-time invitations."""
 
-    async def remove(self, conn: aiosqlite.Connection, event_id: str, telegram_id: int) -> bool:
-        cur = await conn.execute(
-            "DELETE FROM volunteers WHERE event_id = ? AND telegram_id = ?",
-            (event_id, telegram_id),
-        )
-        return cur.rowcount > 0
+    table = "volunteers"
 
-    async def remove_person(self, conn: aiosqlite.Connection, telegram_id: int) -> int:
-        """Every volunteer row of a person ("delete my data")."""
-        cur = await conn.execute("DELETE FROM volunteers WHERE telegram_id = ?", (telegram_id,))
-        return cur.rowcount
-
-    async def is_volunteer(self, event_id: str, telegram_id: int) -> bool:
-        row = await self.db.fetchone(
-            "SELECT 1 FROM volunteers WHERE event_id = ? AND telegram_id = ?",
-            (event_id, telegram_id),
-        )
-        return row is not None
-
-    async def all(self, event_id: str | None = None) -> list[Volunteer]:
-        sql = "SELECT * FROM volunteers"
-        params: tuple[object, ...] = ()
-        if event_id is not None:
-            sql, params = sql + " WHERE event_id = ?", (event_id,)
-        rows = await self.db.fetchall(sql + " ORDER BY event_id, created_at", params)
-        return [from_row(Volunteer, r, moments=("created_at",)) for r in rows]
-
-    async def events_of(self, telegram_id: int) -> list[str]:
-        rows = await self.db.fetchall(
-            "SELECT event_id FROM volunteers WHERE telegram_id = ? ORDER BY created_at",
-            (telegram_id,),
-        )
-        return [r["event_id"] for r in rows]
+    #: The names the check-in code and the invitations read best with.
+    put = EventRoleRepo.add
+    is_volunteer = EventRoleRepo.holds
+    events_of = EventRoleRepo.event_ids_of
 
     async def create_invite(
         self,

@@ -2,66 +2,54 @@
 [--event ID]``: door volunteers, who may check people in at one event and nothing else.
 
 Works beside the running bot (the same SQLite file): rights are looked up on every scan.
+The command itself is bot/cli/event_roles.py.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from bot.attendance.volunteers import VolunteerError, Volunteers
-from bot.config import Settings
-from storage.db import Database, utcnow
-
-if TYPE_CHECKING:
-    from bot.cli.command import Subparsers
+from bot.cli.event_roles import RoleCommand, RoleWords
+from storage.attendance import Volunteer
+from storage.db import Database
 
 COMMAND = "volunteers"
 
-
-def _user_id(text: str) -> int:
-    if not text.isdigit() or int(text) <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a Telegram user id (digits only)")
-    return int(text)
-
-
-def add_parser(sub: Subparsers) -> None:
-    parser = sub.add_parser(COMMAND, help="add, remove or list door volunteers of an event")
-    commands = parser.add_subparsers(dest="volunteers_command", required=True)
-    for name, text in (
-        ("add", "let a Telegram user check people in at one event"),
-        ("remove", "take that right away"),
-    ):
-        command = commands.add_parser(name, help=text)
-        command.add_argument("user_id", type=_user_id, metavar="USER_ID")
-        command.add_argument("--event", required=True, metavar="ID", help="the event's id")
-    listing = commands.add_parser("list", help="print the volunteers (of one event)")
-    listing.add_argument("--event", metavar="ID", help="only this event")
+WORDS = RoleWords(
+    help="add, remove or list door volunteers of an event",
+    add_help="let a Telegram user check people in at one event",
+    remove_help="take that right away",
+    list_help="print the volunteers (of one event)",
+    event_help="the event's id",
+    added="{user} is now a door volunteer of {event}",
+    already="{user} was already a door volunteer of {event}",
+    removed="{user} is no longer a door volunteer of {event}",
+    not_held="{user} is not a volunteer of {event}",
+    refused="Error: {error}",
+    empty="no volunteers",
+    row="{x.event_id}\t{x.telegram_id}\tadded {x.created_at:%Y-%m-%d %H:%M} UTC",
+)
 
 
-async def run(settings: Settings, args: argparse.Namespace) -> int:
-    async with Database(settings.database_path) as db:
-        volunteers = Volunteers(db)
-        command = args.volunteers_command
-        if command == "add":
-            try:
-                new = await volunteers.add(args.user_id, args.event, None, utcnow())
-            except VolunteerError as exc:
-                print(f"Error: {exc}", file=sys.stderr)
-                return 1
-            state = "is now" if new else "was already"
-            print(f"{args.user_id} {state} a door volunteer of {args.event}")
-            return 0
-        if command == "remove":
-            if not await volunteers.remove(args.user_id, args.event):
-                print(f"{args.user_id} is not a volunteer of {args.event}", file=sys.stderr)
-                return 1
-            print(f"{args.user_id} is no longer a door volunteer of {args.event}")
-            return 0
-        rows = await volunteers.list(args.event)
-        if not rows:
-            print("no volunteers")
-        for row in rows:
-            print(f"{row.event_id}\t{row.telegram_id}\tadded {row.created_at:%Y-%m-%d %H:%M} UTC")
-        return 0
+class _Volunteers:
+    """``Volunteers`` (person first) in the event-first order of the role command."""
+
+    def __init__(self, db: Database) -> None:
+        self.volunteers = Volunteers(db)
+
+    async def add(
+        self, event_id: str, telegram_id: int, added_by: int | None, now: datetime
+    ) -> bool:
+        return await self.volunteers.add(telegram_id, event_id, added_by, now)
+
+    async def remove(self, event_id: str, telegram_id: int) -> bool:
+        return await self.volunteers.remove(telegram_id, event_id)
+
+    async def holders(self, event_id: str | None) -> list[Volunteer]:
+        return await self.volunteers.list(event_id)
+
+
+ROLE = RoleCommand(COMMAND, WORDS, _Volunteers, VolunteerError)
+add_parser = ROLE.add_parser
+run = ROLE.run

@@ -15,7 +15,7 @@ from typing import Any
 from aiogram import Bot, F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 from pydantic import Field
 
 from bot.i18n import Html, Translator
@@ -153,9 +153,16 @@ async def start_scoring(
     draft.rv_comment = own.comment if own else None
     await state.set_state(ReviewState.scoring)
     await draft.save(state)
-    text = sviews.scoring_text(target.spec, draft.rv_scores, draft.rv_comment, rctx.t)
-    markup = skb.scoring(target.spec, target.application.id, draft.rv_scores, rctx.t)
+    text, markup = scoring_card(rctx, target, draft)
     await rctx.bot.send_message(me, text, reply_markup=markup)
+
+
+def scoring_card(
+    rctx: ReviewContext, target: Target, draft: ReviewDraft
+) -> tuple[Html, InlineKeyboardMarkup]:
+    """The scoring message of an application: the scores and comment so far, the buttons."""
+    text = sviews.scoring_text(target.spec, draft.rv_scores, draft.rv_comment, rctx.t)
+    return text, skb.scoring(target.spec, target.application.id, draft.rv_scores, rctx.t)
 
 
 # --- the buttons: checked against the presser first -----------------------------------------
@@ -188,9 +195,7 @@ async def scoring_draft(
 async def refresh(
     callback: CallbackQuery, rctx: ReviewContext, target: Target, draft: ReviewDraft
 ) -> None:
-    text = sviews.scoring_text(target.spec, draft.rv_scores, draft.rv_comment, rctx.t)
-    markup = skb.scoring(target.spec, target.application.id, draft.rv_scores, rctx.t)
-    await show(callback, text, markup)
+    await show(callback, *scoring_card(rctx, target, draft))
 
 
 @routes.callback_query(ReviewCb.filter(F.action == RvAction.SCORE))
@@ -237,9 +242,10 @@ async def on_save(
     except ReviewRefused as exc:
         await callback.answer(rctx.t.plain(f"review.closed.{exc.reason.value}"), show_alert=True)
         return
+    # The card shows the scores just saved: taken before leaving scoring empties the draft.
+    text = sviews.scoring_text(target.spec, draft.rv_scores, draft.rv_comment, rctx.t)
     await leave_scoring(state, draft)
     await callback.answer(rctx.t.plain("review.saved_short"))
-    text = sviews.scoring_text(target.spec, draft.rv_scores, draft.rv_comment, rctx.t)
     done = rctx.t("review.saved")
     await show(callback, text + "\n\n" + done, skb.saved(target.application.id, rctx.t))
 
@@ -354,8 +360,7 @@ async def on_comment(message: Message, state: FSMContext, rctx: ReviewContext) -
         return
     draft.rv_comment = text or None
     await draft.save(state)
-    spec_text = sviews.scoring_text(target.spec, draft.rv_scores, draft.rv_comment, rctx.t)
-    markup = skb.scoring(target.spec, target.application.id, draft.rv_scores, rctx.t)
+    spec_text, markup = scoring_card(rctx, target, draft)
     await message.answer(rctx.t("review.comment_saved") + "\n\n" + spec_text, reply_markup=markup)
 
 
