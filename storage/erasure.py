@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Database, to_db
+from storage.db import Database, to_db, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ class ErasureRepo:
         await conn.execute("UPDATE volunteers SET added_by = NULL WHERE added_by = ?", pid)
         await conn.execute("DELETE FROM answers WHERE participant_id = ?", pid)
         await _erase_selection(conn, user_id)
+        await _forget_staff_marks(conn, user_id)
         await conn.execute("DELETE FROM registrations WHERE participant_id = ?", pid)
         await conn.execute("DELETE FROM participants WHERE telegram_id = ?", pid)
         return found
@@ -233,7 +235,44 @@ async def _erase_selection(conn: aiosqlite.Connection, user_id: int) -> None:
     )
     await conn.execute("DELETE FROM applications WHERE participant_id = ?", pid)
     await conn.execute("DELETE FROM experts WHERE telegram_id = ?", pid)
-    await conn.execute("UPDATE reviews SET comment = NULL WHERE expert_id = ?", pid)
+    # Their scores stay (the ranking stays explainable) under a random stand-in for their id,
+    # the same for all their reviews, negative so it is no Telegram id; the comments go.
+    stand_in = -(secrets.randbelow(2**52) + 1)
+    await conn.execute(
+        "UPDATE reviews SET comment = NULL, expert_id = ? WHERE expert_id = ?", (stand_in, user_id)
+    )
+
+
+async def _forget_staff_marks(conn: aiosqlite.Connection, user_id: int) -> None:
+    """What a member of staff did stays (the expert or coordinator they added, the report they
+    sent, the announcement they made), without their id. Their open invitations are revoked:
+    one without an author would pass for one made on the command line. An invitation they
+    accepted stays used (``used_by`` 0, as an erased chat in the outbox)."""
+    pid = (user_id,)
+    await conn.execute("UPDATE coordinators SET added_by = NULL WHERE added_by = ?", pid)
+    await conn.execute("UPDATE experts SET added_by = NULL WHERE added_by = ?", pid)
+    await conn.execute("UPDATE report_files SET added_by = NULL WHERE added_by = ?", pid)
+    await conn.execute("UPDATE reports SET submitted_by = NULL WHERE submitted_by = ?", pid)
+    await conn.execute(
+        "UPDATE invites SET revoked_at = ? "
+        "WHERE created_by = ? AND used_by IS NULL AND revoked_at IS NULL",
+        (to_db(utcnow()), user_id),
+    )
+    await conn.execute("UPDATE invites SET created_by = NULL WHERE created_by = ?", pid)
+    await conn.execute("UPDATE invites SET revoked_by = NULL WHERE revoked_by = ?", pid)
+    await conn.execute("UPDATE invites SET used_by = 0 WHERE used_by = ?", pid)
+    await conn.execute("UPDATE broadcasts SET created_by = NULL WHERE created_by = ?", pid)
+    await conn.execute(
+        "UPDATE broadcasts SET status_chat_id = NULL, status_message_id = NULL "
+        "WHERE status_chat_id = ?",
+        pid,
+    )
+    # The message an announcement copies from is needed while it still goes out.
+    await conn.execute(
+        "UPDATE broadcasts SET source_chat_id = NULL, source_message_id = NULL "
+        "WHERE source_chat_id = ? AND status IN ('done', 'stopped')",
+        pid,
+    )
 
 
 def _json_ids(ids: frozenset[int]) -> str:

@@ -19,7 +19,7 @@ from bot.delivery.broadcasting import Audience, AudienceKind, Broadcasting
 from bot.registration.drafts import DraftExpiry
 from storage.attendance import AttendanceRepo, Stamp, VolunteerRepo
 from storage.broadcasts import BroadcastRepo, NewBroadcast
-from storage.db import Database, utcnow
+from storage.db import Database, to_db, utcnow
 from storage.erasure import fsm_key_names
 from storage.feedback import FeedbackRepo
 from storage.outbox import NewItem, OutboxRepo
@@ -438,3 +438,123 @@ def test_fsm_keys_are_matched_exactly_by_user_id() -> None:
     assert not fsm_key_names(built(-100555, 456, thread=123), 123)  # thread id 123
     with_bot = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
     assert fsm_key_names(with_bot.build(StorageKey(BOT_ID, 123, 123)), 123)
+
+
+# --- a member of staff ---------------------------------------------------------------------------
+
+STAFF_ID, OTHER_ID, ADMIN_ID = 7100, 7101, 7199
+
+
+async def staff_traces(db: Database, event_id: str) -> None:
+    """Everything a coordinator (STAFF_ID) leaves behind in a year's work, written as the
+    features write it: people they added, invitations (one open, one used by someone, one they
+    revoked, one they accepted), a report with a file, a finished announcement copied from
+    their chat, and a score as an expert."""
+    now = to_db(utcnow())
+    later = to_db(utcnow() + timedelta(days=7))
+    rows: list[tuple[str, tuple[object, ...]]] = [
+        (
+            "INSERT INTO participants (telegram_id, created_at, updated_at) VALUES (?, ?, ?)",
+            (STAFF_ID, now, now),
+        ),
+        (
+            "INSERT INTO participants (telegram_id, created_at, updated_at) VALUES (?, ?, ?)",
+            (OTHER_ID, now, now),
+        ),
+        ("INSERT INTO coordinators VALUES (?, 'ufo', ?, ?)", (STAFF_ID, ADMIN_ID, now)),
+        ("INSERT INTO coordinators VALUES (?, 'ufo', ?, ?)", (OTHER_ID, STAFF_ID, now)),
+        ("INSERT INTO experts VALUES (?, ?, ?, ?)", (event_id, OTHER_ID, STAFF_ID, now)),
+        ("INSERT INTO experts VALUES (?, ?, ?, ?)", (event_id, STAFF_ID, ADMIN_ID, now)),
+        ("INSERT INTO volunteers VALUES (?, ?, ?, ?)", (event_id, OTHER_ID, STAFF_ID, now)),
+        (
+            "INSERT INTO invites (token, district, created_by, created_at, expires_at) "
+            "VALUES ('open', 'ufo', ?, ?, ?)",
+            (STAFF_ID, now, later),
+        ),
+        (
+            "INSERT INTO invites (token, district, created_by, created_at, expires_at, used_by, "
+            "used_at) VALUES ('used', 'ufo', ?, ?, ?, ?, ?)",
+            (STAFF_ID, now, later, OTHER_ID, now),
+        ),
+        (
+            "INSERT INTO invites (token, district, created_by, created_at, expires_at, "
+            "revoked_at, revoked_by) VALUES ('revoked', 'ufo', ?, ?, ?, ?, ?)",
+            (ADMIN_ID, now, later, now, STAFF_ID),
+        ),
+        (
+            "INSERT INTO invites (token, district, created_by, created_at, expires_at, used_by, "
+            "used_at) VALUES ('theirs', 'ufo', ?, ?, ?, ?, ?)",
+            (ADMIN_ID, now, later, STAFF_ID, now),
+        ),
+        (
+            "INSERT INTO reports (event_id, text, status, submitted_by, submitted_at, "
+            "created_at, updated_at) VALUES (?, 'Прошло', 'submitted', ?, ?, ?, ?)",
+            (event_id, STAFF_ID, now, now, now),
+        ),
+        (
+            "INSERT INTO report_files (event_id, kind, file_id, file_unique_id, added_by, "
+            "created_at) VALUES (?, 'photo', 'f1', 'u1', ?, ?)",
+            (event_id, STAFF_ID, now),
+        ),
+        (
+            "INSERT INTO broadcasts (created_by, audience, source_chat_id, source_message_id, "
+            "status, total, status_chat_id, status_message_id, created_at, finished_at) "
+            "VALUES (?, 'all', ?, 11, 'done', 1, ?, 12, ?, ?)",
+            (STAFF_ID, STAFF_ID, STAFF_ID, now, now),
+        ),
+        (
+            "INSERT INTO applications (id, event_id, participant_id, submitted_at, updated_at) "
+            "VALUES (1, ?, ?, ?, ?)",
+            (event_id, OTHER_ID, now, now),
+        ),
+        (
+            "INSERT INTO reviews (application_id, expert_id, scores, comment, created_at, "
+            "updated_at) VALUES (1, ?, '{\"overall\": 4}', 'Сильная заявка', ?, ?)",
+            (STAFF_ID, now, now),
+        ),
+    ]
+    async with db.transaction() as conn:
+        for sql, params in rows:
+            await conn.execute(sql, params)
+
+
+async def columns_naming(db: Database, who: int) -> list[str]:
+    """Every table.column (of integer affinity) that holds ``who`` in some row."""
+    found = []
+    tables = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    for (table,) in tables:
+        if table.startswith("sqlite_"):
+            continue
+        for column in await db.fetchall(f"PRAGMA table_info({table})"):
+            name = column["name"]
+            row = await db.fetchone(
+                f'SELECT count(*) FROM "{table}" WHERE "{name}" = ?',  # noqa: S608 (schema names)
+                (who,),
+            )
+            if row is not None and row[0]:
+                found.append(f"{table}.{name}")
+    return found
+
+
+async def test_no_column_of_any_table_names_an_erased_member_of_staff(
+    running: RunningBot,
+) -> None:
+    """What they did stays without their id; their open invitation stops working; their role
+    as coordinator stays (an admin removes it: README, "Координаторам")."""
+    await running.add_events(make_event("ev1"))
+    await staff_traces(running.db, "ev1")
+    assert len(await columns_naming(running.db, STAFF_ID)) >= 12, "the check would prove nothing"
+
+    await running.registration.erase_participant(STAFF_ID)
+    assert await columns_naming(running.db, STAFF_ID) == ["coordinators.telegram_id"]
+    open_invite = await running.db.fetchone("SELECT revoked_at FROM invites WHERE token = 'open'")
+    assert open_invite is not None and open_invite[0] is not None
+    used = await running.db.fetchone("SELECT used_by FROM invites WHERE token = 'theirs'")
+    assert used is not None and used[0] == 0  # still used: it does not open again
+    [review] = await running.db.fetchall("SELECT expert_id, scores, comment FROM reviews")
+    assert review["expert_id"] < 0 and review["scores"] == '{"overall": 4}'
+    assert review["comment"] is None
+    others = await running.db.fetchone(
+        "SELECT added_by FROM coordinators WHERE telegram_id = ?", (OTHER_ID,)
+    )
+    assert others is not None and others[0] is None

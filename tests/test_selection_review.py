@@ -101,6 +101,10 @@ async def test_two_experts_score_blind_until_their_own_score_is_saved(
     assert "Комментарий записан" in reply.text
     reply = await vera.click("Сохранить оценку")
     assert "Оценка сохранена" in reply.text
+    # the card shows what was saved (regression: it was drawn from the emptied draft, all "—")
+    assert "(вес 2, 0–5): 4" in reply.text and "(вес 1, 0–3): 2" in reply.text, reply.text
+    assert "Комментарий: Сильная команда" in reply.text
+    assert "напишите его сообщением" not in reply.text  # no longer taken once saved
     saved = await ReviewRepo(running.db).get(anna_app, vera.id)
     assert saved is not None and saved.scores == {"relevance": 4, "experience": 2}
     assert saved.comment == "Сильная команда, понятный план"

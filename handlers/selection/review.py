@@ -243,7 +243,9 @@ async def on_save(
         await callback.answer(rctx.t.plain(f"review.closed.{exc.reason.value}"), show_alert=True)
         return
     # The card shows the scores just saved: taken before leaving scoring empties the draft.
-    text = sviews.scoring_text(target.spec, draft.rv_scores, draft.rv_comment, rctx.t)
+    text = sviews.scoring_text(
+        target.spec, draft.rv_scores, draft.rv_comment, rctx.t, still_scoring=False
+    )
     await leave_scoring(state, draft)
     await callback.answer(rctx.t.plain("review.saved_short"))
     done = rctx.t("review.saved")

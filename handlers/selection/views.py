@@ -117,8 +117,15 @@ def review_chunks(page: ReviewPage, t: Translator, regions: Regions) -> list[Htm
 
 
 def scoring_text(
-    spec: SelectionSpec, scores: dict[str, int], comment: str | None, t: Translator
+    spec: SelectionSpec,
+    scores: dict[str, int],
+    comment: str | None,
+    t: Translator,
+    *,
+    still_scoring: bool = True,
 ) -> Html:
+    """The scores and the comment so far; while scoring, how to add a comment (not once the
+    score is saved: a message then is no comment any more)."""
     lines: list[str] = [t("review.scoring_title")]
     for n, c in enumerate(spec.criteria, start=1):
         score = scores.get(c.id)
@@ -135,7 +142,8 @@ def scoring_text(
     lines.append("")
     if comment:
         lines.append(t("review.comment_is", comment=cut(comment)))
-    lines.append(t("review.comment_hint"))
+    if still_scoring:
+        lines.append(t("review.comment_hint"))
     return Html("\n".join(lines))
 
 
