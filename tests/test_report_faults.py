@@ -15,6 +15,7 @@ import pytest
 
 import bot.reports.report
 from bot.config import Settings
+from bot.reports.files import Retries
 from bot.reports.report import Duties, ReportJob
 from storage.db import utcnow
 from storage.reports import NewFile, ReportRepo
@@ -155,3 +156,16 @@ async def test_a_locked_database_is_one_warning_not_a_warning_and_a_recovery_eve
     (recovered,) = lines(caplog, "works again")
     assert "report duties works again" in recovered.getMessage()
     assert "(4 failed attempt(s))" in recovered.getMessage()
+
+
+def test_a_file_that_keeps_failing_waits_twice_as_long_each_time_at_most_a_day() -> None:
+    now = [1000.0]
+    retries = Retries(clock=lambda: now[0])
+    assert retries.due(7)
+    waits = [retries.failed(7) for _ in range(13)]
+    assert waits[:4] == [60.0, 120.0, 240.0, 480.0] and waits[-1] == 24 * 3600.0
+    assert not retries.due(7) and retries.due(8)  # another file is not held up
+    now[0] += 24 * 3600.0
+    assert retries.due(7)
+    retries.done(7)
+    assert retries.failed(7) == 60.0  # fetched once: a new failure starts again from a minute

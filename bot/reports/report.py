@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from bot.events.minimums import minimum_met, minimum_of
 from bot.jobs import every
-from bot.reports.files import download_missing
+from bot.reports.files import Retries, download_missing
 from bot.resilience import Backoff, guarded
 from storage.coordinators import CoordinatorRepo
 from storage.db import Database, utcnow
@@ -161,6 +161,7 @@ class ReportJob:
         # failure as a new fault: two lines a minute for as long as the database was locked.
         self.backoff = Backoff("report duties", log)
         self.downloads = Backoff("report file downloads", log)
+        self.retries = Retries()  # a file Telegram keeps refusing waits longer each time
 
     async def run(self) -> None:
         """A scheduler job: never raises (a failure is logged, and the next run tries again)."""
@@ -174,7 +175,9 @@ class ReportJob:
         return await self.checklists(now) + await self.reminders(now)
 
     async def _downloads(self) -> int:
-        return await download_missing(self.bot, self.db, self.duties.reports_dir)
+        return await download_missing(
+            self.bot, self.db, self.duties.reports_dir, retries=self.retries
+        )
 
     async def checklists(self, now: datetime) -> int:
         repo = ReportRepo(self.db)
