@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
+import traceback
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
@@ -66,9 +68,7 @@ async def on_error(
                 held,
             )
     else:
-        log.error(
-            "update %s failed: %r", update.update_id, event.exception, exc_info=event.exception
-        )
+        log.error("update %s failed: %s", update.update_id, summary(event.exception))
     if user is not None:
         t = translator(pick_locale(user.language_code, default_locale))
         if pause:
@@ -79,6 +79,17 @@ async def on_error(
             text = t("error.text_kept") if raw_state is not None else t("error.text")
             await _tell(bot, update, user.id, t.plain("error.short"), text)
     return True
+
+
+def summary(exc: BaseException) -> str:
+    """What the log says of an unexpected exception: its type and the traceback's frames; its
+    message only when it is Telegram's or SQLite's own wording. Any other message may quote
+    what a person typed (a ``ValueError`` with their answer, pydantic's ``input_value``), and
+    names, phones and e-mails never go to the log (README, «Журналы»)."""
+    own_words = isinstance(exc, TelegramAPIError | sqlite3.Error)
+    said = f"{type(exc).__qualname__}: {exc}" if own_words else type(exc).__qualname__
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    return f"{said}\nTraceback (most recent call last), the message left out:\n{frames}".rstrip()
 
 
 async def _tell(bot: Bot, update: Update, user_id: int, alert: str, text: str) -> None:

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from aiogram import F
+from aiogram.types import Message
 
 from bot.ops.logs import formatter
 from tests.support.people import Person
@@ -90,3 +92,22 @@ async def test_python_m_bot_with_log_format_json(
     assert "Ирина" not in stderr.decode() and "\\u0418\\u0440\\u0438\\u043d\\u0430" not in (
         stderr.decode()
     )
+
+
+async def test_an_unexpected_error_is_logged_without_what_the_person_typed(
+    running: RunningBot, irina: Person, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A careless bug that puts a person's answer into its exception: the person is told
+    kindly, the log has the type and where it happened, and not the answer."""
+
+    async def careless(message: Message) -> None:
+        raise ValueError(f"cannot read {message.text!r}")
+
+    running.dp.message.register(careless, F.text.startswith("Мой телефон"))
+    caplog.set_level(logging.INFO)
+    reply = await irina.send("Мой телефон +79123456789")
+    assert "что-то пошло не так" in reply.text
+    [record] = [r for r in caplog.records if r.name == "handlers.errors"]
+    logged = logging.Formatter().format(record)
+    assert "ValueError" in logged and "in careless" in logged  # the type, the frame
+    assert "+79123456789" not in logged and "912" not in logged
