@@ -68,13 +68,13 @@ def participant_renderers(runtime: Runtime) -> None:
     """The Telegram side of what the planner and the registration service queue: reminders,
     change notices, cancellations, promotions and feedback requests (messages with buttons)."""
     db, offsets, sender = runtime.db, runtime.settings.reminder_offsets, runtime.sender
-    secret = secret_of(runtime.settings)  # the check-in QR of the last reminder
+    secret = secret_of(runtime.settings)  # the check-in QR: last reminder, a seat opened
     sender.register(
         KIND_REMINDER, lambda bot, item: render_reminder(bot, item, db, offsets, secret)
     )
     sender.register(KIND_NOTICE, lambda bot, item: render_notice(bot, item, db))
     sender.register(KIND_CANCELLED, lambda bot, item: render_cancelled(bot, item, db))
-    sender.register(KIND_PROMOTED, lambda bot, item: render_promoted(bot, item, db))
+    sender.register(KIND_PROMOTED, lambda bot, item: render_promoted(bot, item, db, secret))
     sender.register(KIND_FEEDBACK, lambda bot, item: render_feedback(bot, item, db))
 
 

@@ -6,12 +6,13 @@ link is refused."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from bot.attendance import tokens
 from bot.config import Settings
-from tests.support.checkin import marks, payload_of, read_qr, seminar
+from tests.support.checkin import marked_ids, marks, payload_of, read_qr, seminar
 from tests.support.coord import BOT_LINK, coordinator, register, staff
 from tests.support.people import Person
 from tests.support.running import RunningBot, make_event, sign_up
@@ -97,6 +98,29 @@ async def test_my_gives_the_same_qr_again(
     my = (await irina.send("/my")).last.result["message_id"]
     reply = await irina.click(lambda b: b.startswith("🎫 QR для входа"), message_id=my)
     assert payload_of(read_qr(reply.photos[0])) == payload
+
+
+async def test_someone_given_a_seat_from_the_waiting_list_gets_their_qr_with_the_news(
+    running: RunningBot, server: StandInServer, irina: Person
+) -> None:
+    ulyana = await coordinator(running, server)
+    pyotr = Person(server, 1005, "Пётр")
+    await running.add_events(seminar(capacity=1, starts_in=timedelta(days=3)))
+    assert "Вы зарегистрированы" in (await sign_up(irina, "ufo-seminar")).text
+    assert "лист ожидания" in (await sign_up(pyotr, "ufo-seminar")).text
+    await irina.send("/my")
+    await irina.click("Отменить:")
+    await irina.click("Да, отменить")
+    photo = await server.wait_for(
+        lambda c: c.ok and c.chat_id == pyotr.id and c.method == "sendPhoto", timeout=15
+    )
+    news = [c for c in server.calls if c.chat_id == pyotr.id and c.method == "sendMessage"]
+    assert "Освободилось место" in str(news[-1].params.get("text"))
+    [upload] = photo.files.values()
+    payload = payload_of(read_qr(upload))
+    reply = await ulyana.send(f"/start {payload}")
+    assert reply.text.startswith("✅ ") and "отмечен" in reply.text, reply.text
+    assert await marked_ids(running, "ufo-seminar") == {pyotr.id}
 
 
 async def test_online_events_get_no_qr(running: RunningBot, irina: Person) -> None:

@@ -1,21 +1,25 @@
 """Messages the bot sends on its own, as the participant sees them: the shared details and
 buttons, and "a seat has opened" (queued when a cancellation promotes the waiting list, sent
-by the delivery queue as one message with the details, the link and the calendar button)."""
+by the delivery queue as one message with the details, the link and the calendar button, and
+for an in-person event the person's check-in QR as at registration)."""
 
 from __future__ import annotations
 
 import functools
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.attendance.service import in_person
 from bot.delivery.notices import queue_promotions
 from bot.delivery.reminders import plan_now
 from bot.i18n import Html, Translator, translator
 from bot.registration.service import Promotion, RegistrationService
 from bot.timefmt import duration, when
+from handlers.attendance.participant import send_personal_qr
 from handlers.callbacks import EvAction, EventCb, ReminderCb, RmAction
 from handlers.participant.context import FormContext
 from storage.db import Database, utcnow
@@ -25,6 +29,8 @@ from storage.reminders import event_and_attendee
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -99,7 +105,9 @@ async def cancel_by_button(
     return outcome.promoted
 
 
-async def render_promoted(bot: Bot, item: OutItem, db: Database) -> bool:
+async def render_promoted(
+    bot: Bot, item: OutItem, db: Database, secret: bytes | None = None
+) -> bool:
     if item.event_id is None:
         return False
     event, person = await event_and_attendee(db, item.event_id, item.chat_id)
@@ -114,4 +122,9 @@ async def render_promoted(bot: Bot, item: OutItem, db: Database) -> bool:
     await bot.send_message(
         item.chat_id, Html("\n".join(lines)), reply_markup=event_buttons(event, t, registered=True)
     )
+    if secret is not None and in_person(event):
+        try:  # the seat is theirs and they are told; /my has the QR one tap away
+            await send_personal_qr(bot, secret, item.chat_id, event, t)
+        except Exception:
+            log.exception("the check-in QR of %s for %s was not sent", event.id, item.chat_id)
     return True
