@@ -20,7 +20,7 @@ from tests.support.checkin import checkin, marks, payload_of, read_qr, seminar
 from tests.support.coord import coordinator, open_event, register
 from tests.support.people import Person
 from tests.support.reminders import enrol, is_reminder, soon
-from tests.support.running import RunningBot, start
+from tests.support.running import RunningBot, fill_profile, start
 from tests.support.stand_in import StandInServer
 
 pytestmark = pytest.mark.with_admin
@@ -75,9 +75,46 @@ async def test_an_unregistered_person_registers_on_the_spot_while_seats_last(
     full = await late.send(f"/start {payload}")  # capacity 2: no seat left
     assert "свободных мест нет" in full.text and full.buttons == []
     nobody = await john.send(f"/start {payload}")  # no questionnaire at all
-    assert "see the organisers at the door" in nobody.text  # John reads English
+    assert "checked in as soon as your registration is confirmed" in nobody.text  # in English
     assert nobody.buttons == ["Register"]  # it has not started: the usual questionnaire
     assert {m.participant_id for m in await marks(running, "ufo-seminar")} == {5002}
+
+
+async def test_the_room_link_sends_a_newcomer_through_the_questionnaire_and_checks_them_in(
+    running: RunningBot, server: StandInServer, irina: Person
+) -> None:
+    """Someone without a profile (or at an event with its own questions, which the spot
+    would skip) registers the usual way from the room link and is checked in on confirming;
+    someone who registers without having opened the room link is not."""
+    question = {"id": "topic", "type": "text", "prompt": "Какая тема вам ближе?"}
+    await running.add_events(
+        seminar(), seminar("ufo-own", title="Встреча актива", questions=[question])
+    )
+    payload = await room_payload(running, server)
+    reply = await irina.send(f"/start {payload}")
+    assert "как только запись будет подтверждена" in reply.text and reply.buttons == ["Записаться"]
+    await irina.click("Записаться")
+    await fill_profile(irina)
+    done = await irina.click("Подтвердить")
+    assert "Вы зарегистрированы" in done.text
+    came = await server.wait_for(
+        lambda c: c.chat_id == irina.id and "и отмечены" in str(c.params.get("text")), timeout=10
+    )
+    assert "«Семинар в Екатеринбурге»" in str(came.params["text"])
+    [mark] = await marks(running, "ufo-seminar")
+    assert (mark.participant_id, mark.method) == (irina.id, "room")
+
+    # With a profile now, but the other seminar asks its own question: no registration on the
+    # spot without it; and registering without the room link marks nothing.
+    await irina.send("/start ev_ufo-own")
+    await irina.send("Сохранение языков")
+    await irina.click("Подтвердить")
+    assert await marks(running, "ufo-own") == []
+    own = await checkin(running).room_payload("ufo-own")
+    petr = Person(server, 5001, "Пётр")
+    await register(running, 5001, "ufo-seminar", name="Петров Пётр Ильич")  # a profile
+    offer = await petr.send(f"/start {own}")
+    assert offer.buttons == ["Записаться"], offer.buttons  # not "Записаться и отметиться"
 
 
 async def test_the_room_qr_outside_its_window_or_forged_marks_nobody(

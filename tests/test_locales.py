@@ -56,7 +56,10 @@ DYNAMIC = (
     | {f"seldec.btn.set_{d.value}" for d in Decision}
     # check-in (handlers/attendance/): one text per outcome, and the gendered "marked"
     | {f"att.scan.{o}" for o in ("marked", "already", "forged", "not_registered", "closed")}
-    | {f"att.room.{o}" for o in ("marked", "already", "offer", "full", "no_profile")}
+    | {
+        f"att.room.{o}"
+        for o in ("marked", "already", "offer", "full", "no_profile", "register_first")
+    }
     | {f"att.spot.{o.value}" for o in AttOutcome if o is not AttOutcome.NOT_ALLOWED}
     | {f"att.online.{o}" for o in ("marked", "already", "closed", "forged", "not_registered")}
     | {"att.marked_f", "att.marked_m", "att.marked_x"}

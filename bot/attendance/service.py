@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from cachetools import TTLCache
+
 from bot.attendance import tokens
 from bot.config import Settings
 from bot.events.minimums import minimum_of
@@ -25,6 +27,8 @@ from storage.events import EventRepo
 from storage.models import Event, EventStatus, RegStatus
 
 ROOM_OPENS = timedelta(hours=1)  # the room link works from an hour before the start
+#: How long someone sent from the room link to the questionnaire is checked in when they finish.
+AT_THE_DOOR = timedelta(minutes=30)
 ONLINE_OPENS = timedelta(minutes=15)  # "I'm at the session" from 15 minutes before
 
 
@@ -48,6 +52,9 @@ class Outcome(StrEnum):
     OFFER = "offer"  # the room link, unregistered: registration on the spot is possible
     FULL = "full"  # ... but no seat is left
     NO_PROFILE = "no_profile"  # ... but there is no profile to register with
+    # ... registration goes through the questionnaire (no profile yet, or the event asks its
+    # own questions); they are checked in as soon as they are registered
+    REGISTER_FIRST = "register_first"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +122,9 @@ class CheckInService:
         self.events = EventRepo(db)
         self.marks = AttendanceRepo(db)
         self.volunteers = VolunteerRepo(db)
+        # Who opened the room link and went to the questionnaire: person -> event. In memory
+        # (after a restart they open the room link once more), for AT_THE_DOOR.
+        self._at_the_door: TTLCache[int, str] = TTLCache(10_000, AT_THE_DOOR.total_seconds())
 
     # --- links ------------------------------------------------------------------------------
 
@@ -167,7 +177,20 @@ class CheckInService:
         reg = await self.registration.registrations.get(event.id, user_id)
         if reg is not None and reg.status is RegStatus.REGISTERED:
             return await self._mark(event, user_id, Method.ROOM, now, by=None)
-        return CheckIn(await self._offer(event, user_id), event)
+        offer = await self._offer(event, user_id, now)
+        if offer is Outcome.REGISTER_FIRST:
+            self._at_the_door[user_id] = event.id
+        return CheckIn(offer, event)
+
+    async def after_registration(self, event_id: str, user_id: int, now: datetime) -> CheckIn:
+        """A registration confirmed: someone the room link sent to the questionnaire (in the
+        room, then) is checked in now; anyone else is not (``NOT_REGISTERED``)."""
+        if self._at_the_door.pop(user_id, None) != event_id:
+            return CheckIn(Outcome.NOT_REGISTERED)
+        event = await self.events.get(event_id)
+        if event is None or event.status is EventStatus.CANCELLED or not room_open(event, now):
+            return CheckIn(Outcome.CLOSED, event)
+        return await self._mark(event, user_id, Method.ROOM, now, by=None)
 
     async def _room_event(self, parsed: tuple[str, str]) -> Event | None:
         ref, code = parsed
@@ -177,9 +200,12 @@ class CheckInService:
                 return event
         return None
 
-    async def _offer(self, event: Event, user_id: int) -> Outcome:
+    async def _offer(self, event: Event, user_id: int, now: datetime) -> Outcome:
         person = await self.registration.participants.get(user_id)
-        if person is None or await self.registration.missing_profile(person):
+        questionnaire = person is None or await self.registration.missing_profile(person)
+        if questionnaire or event.questions:  # the spot would skip the event's own questions
+            if self.registration.closed_reason(event, now) is None:
+                return Outcome.REGISTER_FIRST
             return Outcome.NO_PROFILE
         left = await self.registration.seats_left(event)
         return Outcome.FULL if left == 0 else Outcome.OFFER
@@ -190,7 +216,7 @@ class CheckInService:
         event = await self.events.get(event_id)
         if event is None or event.status is EventStatus.CANCELLED or not room_open(event, now):
             return CheckIn(Outcome.CLOSED, event)
-        outcome = await self._offer(event, user_id)
+        outcome = await self._offer(event, user_id, now)
         if outcome is not Outcome.OFFER:
             reg = await self.registration.registrations.get(event.id, user_id)
             if reg is not None and reg.status is RegStatus.REGISTERED:

@@ -12,7 +12,6 @@ from bot.attendance.service import ROOM_OPENS, CheckInService, Outcome
 from bot.attendance.tokens import PERSONAL_PREFIX, ROOM_PREFIX
 from bot.config import Settings
 from bot.i18n import Html, Translator
-from bot.registration.service import RegistrationService
 from bot.staff.roles import Role
 from bot.timefmt import when
 from handlers.attendance.ui import AtAction, AttCb, clock, one, scan_text
@@ -47,7 +46,6 @@ async def room(
     t: Translator,
     checkin: CheckInService,
     settings: Settings,
-    registration: RegistrationService,
 ) -> None:
     assert message.from_user is not None
     now = utcnow()
@@ -65,7 +63,7 @@ async def room(
     markup = None
     if result.outcome is Outcome.OFFER:
         markup = one(t.plain("att.btn.spot"), AttCb(action=AtAction.SPOT, event_id=event.id))
-    elif result.outcome is Outcome.NO_PROFILE and registration.closed_reason(event, now) is None:
+    elif result.outcome is Outcome.REGISTER_FIRST:  # checked in once registered
         data = EventCb(action=EvAction.REGISTER, event_id=event.id)
         markup = one(t.plain("att.btn.register"), data)
     await message.answer(t(f"att.room.{result.outcome.value}", **values), reply_markup=markup)

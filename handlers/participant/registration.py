@@ -11,7 +11,7 @@ from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.attendance.service import CheckInService
+from bot.attendance.service import CheckInService, Outcome
 from bot.registration.flow import EVENT_SCOPE, PROFILE_SCOPE, by_scope, key, split
 from bot.registration.form import QuestionType
 from bot.registration.service import RegisterOutcome, RegistrationError
@@ -30,6 +30,7 @@ from handlers.participant.summary import summary_items
 from handlers.routing import Routes
 from handlers.selection.apply import confirm_application, stored_answers
 from handlers.views import participant as views
+from storage.db import utcnow
 from storage.models import Event, Participant, RegStatus
 
 T = TypeVar("T")
@@ -117,6 +118,10 @@ async def on_confirm(
     await confirm(ctx, state, shown.event, callback)
     if checkin is not None:  # issue 10: the QR for the door, beside the confirmation
         await confirmation_qr(ctx.bot, checkin, ctx.chat_id, shown.event, ctx.t)
+        # sent here from the room link: in the room, so checked in as soon as registered
+        came = await checkin.after_registration(shown.event.id, ctx.chat_id, utcnow())
+        if came.outcome is Outcome.MARKED:
+            await ctx.say(ctx.t("att.spot.marked", title=shown.event.title))
 
 
 @routes.callback_query(SummaryCb.filter(F.action == SumAction.EDIT), SummaryShown())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 
 import zxingcpp
 from PIL import Image
@@ -24,6 +25,7 @@ def seminar(
     district: str = "ufo",
     capacity: int | None = None,
     title: str = "Семинар в Екатеринбурге",
+    questions: list[dict[str, Any]] | None = None,
 ) -> Event:
     """An in-person seminar (a minimum of 15), by default starting in half an hour: the room
     link already works."""
@@ -36,6 +38,7 @@ def seminar(
         location="Екатеринбург, Дом дружбы",
         online_url=None,
         capacity=capacity,
+        questions=questions,
     )
 
 
