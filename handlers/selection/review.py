@@ -192,6 +192,18 @@ async def scoring_draft(
     return draft
 
 
+async def being_scored(
+    callback: CallbackQuery, callback_data: ReviewCb, state: FSMContext, rctx: ReviewContext
+) -> tuple[Target, ReviewDraft] | None:
+    """The application a scoring button is for and the draft of its scores, or None when the
+    button may not act (the person was told why: not their review, or an old card)."""
+    target = await guard(callback, rctx, callback_data.app)
+    draft = await scoring_draft(callback, state, rctx, target) if target else None
+    if target is None or draft is None:
+        return None
+    return target, draft
+
+
 async def refresh(
     callback: CallbackQuery, rctx: ReviewContext, target: Target, draft: ReviewDraft
 ) -> None:
@@ -202,10 +214,10 @@ async def refresh(
 async def on_score(
     callback: CallbackQuery, callback_data: ReviewCb, state: FSMContext, rctx: ReviewContext
 ) -> None:
-    target = await guard(callback, rctx, callback_data.app)
-    draft = await scoring_draft(callback, state, rctx, target) if target else None
-    if target is None or draft is None:
+    scoring = await being_scored(callback, callback_data, state, rctx)
+    if scoring is None:
         return
+    target, draft = scoring
     criteria = target.spec.criteria
     if callback_data.c >= len(criteria) or callback_data.v > criteria[callback_data.c].max:
         await callback.answer(rctx.t.plain("review.stale_card"), show_alert=True)
@@ -233,10 +245,10 @@ async def on_label(callback: CallbackQuery, callback_data: ReviewCb, rctx: Revie
 async def on_save(
     callback: CallbackQuery, callback_data: ReviewCb, state: FSMContext, rctx: ReviewContext
 ) -> None:
-    target = await guard(callback, rctx, callback_data.app)
-    draft = await scoring_draft(callback, state, rctx, target) if target else None
-    if target is None or draft is None:
+    scoring = await being_scored(callback, callback_data, state, rctx)
+    if scoring is None:
         return
+    target, draft = scoring
     try:
         await rctx.service.save(target, callback.from_user.id, draft.rv_scores, draft.rv_comment)
     except ReviewRefused as exc:
@@ -263,10 +275,10 @@ async def leave_scoring(state: FSMContext, draft: ReviewDraft) -> None:
 async def on_skip(
     callback: CallbackQuery, callback_data: ReviewCb, state: FSMContext, rctx: ReviewContext
 ) -> None:
-    target = await guard(callback, rctx, callback_data.app)
-    draft = await scoring_draft(callback, state, rctx, target) if target else None
-    if target is None or draft is None:
+    scoring = await being_scored(callback, callback_data, state, rctx)
+    if scoring is None:
         return
+    target, draft = scoring
     draft.rv_skipped = [*draft.rv_skipped, target.application.id]
     await leave_scoring(state, draft)
     await callback.answer(rctx.t.plain("review.skipped"))
@@ -278,10 +290,10 @@ async def on_skip(
 async def on_recuse(
     callback: CallbackQuery, callback_data: ReviewCb, state: FSMContext, rctx: ReviewContext
 ) -> None:
-    target = await guard(callback, rctx, callback_data.app)
-    draft = await scoring_draft(callback, state, rctx, target) if target else None
-    if target is None or draft is None:
+    scoring = await being_scored(callback, callback_data, state, rctx)
+    if scoring is None:
         return
+    target, draft = scoring
     try:
         await rctx.service.recuse(target, callback.from_user.id)
     except ReviewRefused as exc:
