@@ -154,14 +154,10 @@ class ErasureRepo:
             pid,
         )
         await conn.execute("DELETE FROM feedback WHERE participant_id = ?", pid)
-        # Check-in (issue 10): their attendance marks and door-volunteer rights go, and their
-        # id leaves the marks they made for others (walk-ins stay: see README).
+        # Check-in (issue 10): their attendance marks and door-volunteer rights go (the marks
+        # they made for others stay without their id: _forget_staff_marks; walk-ins: README).
         await conn.execute("DELETE FROM attendance WHERE participant_id = ?", pid)
-        await conn.execute(
-            "UPDATE attendance SET checked_in_by = NULL WHERE checked_in_by = ?", pid
-        )
         await conn.execute("DELETE FROM volunteers WHERE telegram_id = ?", pid)
-        await conn.execute("UPDATE volunteers SET added_by = NULL WHERE added_by = ?", pid)
         await conn.execute("DELETE FROM answers WHERE participant_id = ?", pid)
         await _erase_selection(conn, user_id)
         await _forget_staff_marks(conn, user_id)
@@ -244,13 +240,16 @@ async def _erase_selection(conn: aiosqlite.Connection, user_id: int) -> None:
 
 
 async def _forget_staff_marks(conn: aiosqlite.Connection, user_id: int) -> None:
-    """What a member of staff did stays (the expert or coordinator they added, the report they
-    sent, the announcement they made), without their id. Their open invitations are revoked:
+    """What a member of staff did stays (the people they checked in, the expert, volunteer or
+    coordinator they added, the report they sent, the announcement they made), without their
+    id. Their open invitations are revoked:
     one without an author would pass for one made on the command line. An invitation they
     accepted stays used (``used_by`` 0, as an erased chat in the outbox)."""
     pid = (user_id,)
+    await conn.execute("UPDATE attendance SET checked_in_by = NULL WHERE checked_in_by = ?", pid)
     await conn.execute("UPDATE coordinators SET added_by = NULL WHERE added_by = ?", pid)
     await conn.execute("UPDATE experts SET added_by = NULL WHERE added_by = ?", pid)
+    await conn.execute("UPDATE volunteers SET added_by = NULL WHERE added_by = ?", pid)
     await conn.execute("UPDATE report_files SET added_by = NULL WHERE added_by = ?", pid)
     await conn.execute("UPDATE reports SET submitted_by = NULL WHERE submitted_by = ?", pid)
     await conn.execute(
