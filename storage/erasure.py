@@ -242,9 +242,9 @@ async def _erase_selection(conn: aiosqlite.Connection, user_id: int) -> None:
 async def _forget_staff_marks(conn: aiosqlite.Connection, user_id: int) -> None:
     """What a member of staff did stays (the people they checked in, the expert, volunteer or
     coordinator they added, the report they sent, the announcement they made), without their
-    id. Their open invitations are revoked:
-    one without an author would pass for one made on the command line. An invitation they
-    accepted stays used (``used_by`` 0, as an erased chat in the outbox)."""
+    id. Their open invitations are revoked: one without an author would pass for one made on
+    the command line. An invitation they accepted stays used (``used_by`` 0, as an erased chat
+    in the outbox)."""
     pid = (user_id,)
     await conn.execute("UPDATE attendance SET checked_in_by = NULL WHERE checked_in_by = ?", pid)
     await conn.execute("UPDATE coordinators SET added_by = NULL WHERE added_by = ?", pid)

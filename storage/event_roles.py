@@ -62,11 +62,6 @@ class EventRoleRepo(Repo):
         )
         return cur.rowcount > 0
 
-    async def remove_person(self, conn: aiosqlite.Connection, telegram_id: int) -> int:
-        """Every row of a person at any event ("delete my data")."""
-        cur = await conn.execute(f"DELETE FROM {self.table} WHERE telegram_id = ?", (telegram_id,))
-        return cur.rowcount
-
     async def holds(self, event_id: str, telegram_id: int) -> bool:
         row = await self.db.fetchone(
             f"SELECT 1 FROM {self.table} WHERE event_id = ? AND telegram_id = ?",
